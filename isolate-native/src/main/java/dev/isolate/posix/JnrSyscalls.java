@@ -1,0 +1,256 @@
+package dev.isolate.posix;
+
+import jnr.ffi.LastError;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Platform;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.IgnoreError;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.annotations.SaveError;
+
+/** The real {@link Syscalls}: glibc through jnr-ffi. */
+final class JnrSyscalls implements Syscalls {
+
+  /** The subset of libc isolate binds; every call that can fail saves errno. */
+  @SaveError
+  public interface LibC {
+    int fork();
+
+    @IgnoreError
+    void _exit(int status);
+
+    int pipe2(@Out int[] fds, int flags);
+
+    long read(int fd, Pointer buffer, long count);
+
+    long write(int fd, Pointer buffer, long count);
+
+    int close(int fd);
+
+    int dup(int fd);
+
+    int dup2(int from, int to);
+
+    int open(String path, int flags);
+
+    int poll(Pointer fds, long count, int timeoutMillis);
+
+    int waitpid(int pid, @Out int[] status, int options);
+
+    int kill(int pid, int signal);
+
+    int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
+    int setrlimit(int resource, Pointer limit);
+
+    Pointer signal(int signal, Pointer handler);
+
+    @IgnoreError
+    int getpid();
+
+    @IgnoreError
+    int getppid();
+
+    @IgnoreError
+    String strerror(int errno);
+  }
+
+  private static final int WNOHANG = 1;
+  private static final int PR_SET_PDEATHSIG = 1;
+  private static final Object LOADED = load();
+
+  private final LibC libc;
+  private final Runtime runtime;
+
+  private JnrSyscalls(LibC libc) {
+    this.libc = libc;
+    this.runtime = Runtime.getRuntime(libc);
+  }
+
+  static Syscalls instance() {
+    if (LOADED instanceof JnrSyscalls syscalls) {
+      return syscalls;
+    }
+    throw new UnsupportedOperationException((String) LOADED);
+  }
+
+  /** Either the binding or the reason there is none; a failed load is reported on every use, not once. */
+  private static Object load() {
+    Platform platform = Platform.getNativePlatform();
+    if (platform.getOS() != Platform.OS.LINUX) {
+      return "isolate forks processes through Linux system calls; this is "
+          + System.getProperty("os.name") + " " + System.getProperty("os.arch")
+          + ". Run it on Linux (x86_64 or aarch64).";
+    }
+    try {
+      return new JnrSyscalls(LibraryLoader.create(LibC.class).load(platform.getStandardCLibraryName()));
+    } catch (LinkageError | RuntimeException e) {
+      return "isolate could not bind libc through jnr-ffi: " + e;
+    }
+  }
+
+  private SyscallException failure(String call) {
+    int errno = LastError.getLastError(runtime);
+    return new SyscallException(call, errno, libc.strerror(errno));
+  }
+
+  @Override
+  public NativeBuffer allocate(int capacity) {
+    return new NativeBuffer(Memory.allocateDirect(runtime, capacity), capacity);
+  }
+
+  @Override
+  public PollSet newPollSet(int capacity) {
+    return new PollSet(Memory.allocateDirect(runtime, PollSet.bytesFor(capacity)), capacity);
+  }
+
+  @Override
+  public ForkResult fork() throws SyscallException {
+    int pid = libc.fork();
+    if (pid < 0) {
+      throw failure("fork");
+    }
+    return pid == 0 ? new ForkResult.Child() : new ForkResult.Parent(pid);
+  }
+
+  @Override
+  public void exitImmediately(int status) {
+    libc._exit(status);
+    throw new AssertionError("_exit returned");
+  }
+
+  @Override
+  public int[] pipe() throws SyscallException {
+    int[] fds = new int[2];
+    if (libc.pipe2(fds, O_CLOEXEC) != 0) {
+      throw failure("pipe2");
+    }
+    return fds;
+  }
+
+  @Override
+  public int read(int fd, NativeBuffer buffer, int offset, int length) throws SyscallException {
+    checkRange(buffer, offset, length);
+    long n = libc.read(fd, buffer.pointer().slice(offset), length);
+    if (n < 0) {
+      throw failure("read");
+    }
+    return (int) n;
+  }
+
+  @Override
+  public int write(int fd, NativeBuffer buffer, int offset, int length) throws SyscallException {
+    checkRange(buffer, offset, length);
+    long n = libc.write(fd, buffer.pointer().slice(offset), length);
+    if (n < 0) {
+      throw failure("write");
+    }
+    return (int) n;
+  }
+
+  private static void checkRange(NativeBuffer buffer, int offset, int length) {
+    if (offset < 0 || length < 0 || offset > buffer.capacity() - length) {
+      throw new IndexOutOfBoundsException(
+          "range [" + offset + ", " + offset + " + " + length + ") outside a buffer of " + buffer.capacity());
+    }
+  }
+
+  @Override
+  public void close(int fd) throws SyscallException {
+    if (libc.close(fd) != 0) {
+      throw failure("close");
+    }
+  }
+
+  @Override
+  public int dup(int fd) throws SyscallException {
+    int copy = libc.dup(fd);
+    if (copy < 0) {
+      throw failure("dup");
+    }
+    return copy;
+  }
+
+  @Override
+  public void dup2(int from, int to) throws SyscallException {
+    if (libc.dup2(from, to) < 0) {
+      throw failure("dup2");
+    }
+  }
+
+  @Override
+  public int open(String path, int flags) throws SyscallException {
+    int fd = libc.open(path, flags);
+    if (fd < 0) {
+      throw failure("open " + path);
+    }
+    return fd;
+  }
+
+  @Override
+  public int poll(PollSet set, int count, int timeoutMillis) throws SyscallException {
+    if (count < 0 || count > set.capacity()) {
+      throw new IndexOutOfBoundsException(count + " entries of a poll set of " + set.capacity());
+    }
+    int ready = libc.poll(set.pointer(), count, timeoutMillis);
+    if (ready < 0) {
+      throw failure("poll");
+    }
+    return ready;
+  }
+
+  @Override
+  public WaitResult waitpid(int pid, boolean noHang) throws SyscallException {
+    int[] status = new int[1];
+    int reaped = libc.waitpid(pid, status, noHang ? WNOHANG : 0);
+    if (reaped < 0) {
+      throw failure("waitpid");
+    }
+    return new WaitResult(reaped, new WaitStatus(status[0]));
+  }
+
+  @Override
+  public void kill(int pid, int signal) throws SyscallException {
+    if (libc.kill(pid, signal) != 0) {
+      throw failure("kill");
+    }
+  }
+
+  @Override
+  public void setParentDeathSignal(int signal) throws SyscallException {
+    if (libc.prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0) != 0) {
+      throw failure("prctl(PR_SET_PDEATHSIG)");
+    }
+  }
+
+  @Override
+  public void setResourceLimit(int resource, long soft, long hard) throws SyscallException {
+    Pointer limit = Memory.allocateDirect(runtime, 16);
+    limit.putLong(0, soft);
+    limit.putLong(8, hard);
+    if (libc.setrlimit(resource, limit) != 0) {
+      throw failure("setrlimit");
+    }
+  }
+
+  @Override
+  public void resetSignalToDefault(int signal) throws SyscallException {
+    Pointer previous = libc.signal(signal, null);
+    // SIG_ERR is (void (*)(int)) -1.
+    if (previous != null && previous.address() == -1L) {
+      throw failure("signal");
+    }
+  }
+
+  @Override
+  public int getpid() {
+    return libc.getpid();
+  }
+
+  @Override
+  public int getppid() {
+    return libc.getppid();
+  }
+}

@@ -1,0 +1,108 @@
+package dev.isolate.posix;
+
+/**
+ * The system calls isolate makes, one method per call, each returning a typed result or throwing a
+ * {@link SyscallException} that carries {@code errno}.
+ *
+ * <p>There is one real implementation, {@link #system()}. Code that makes system calls takes a
+ * {@code Syscalls} in its constructor so that tests can wrap the real one and make chosen calls
+ * fail; nothing switches implementations globally.
+ *
+ * <p>No method retries on {@code EINTR}: callers decide, because only they know whether a retry is
+ * safe.
+ */
+public interface Syscalls {
+
+  /** {@code O_RDONLY} for {@link #open}. */
+  int O_RDONLY = 0;
+  /** {@code O_WRONLY} for {@link #open}. */
+  int O_WRONLY = 1;
+  /** {@code O_CLOEXEC} for {@link #open}. */
+  int O_CLOEXEC = 0x80000;
+
+  /** {@code RLIMIT_CPU}: CPU seconds. */
+  int RLIMIT_CPU = 0;
+  /** {@code RLIMIT_DATA}: data segment and heap bytes. */
+  int RLIMIT_DATA = 2;
+  /** {@code RLIMIT_CORE}: core file bytes. */
+  int RLIMIT_CORE = 4;
+  /** {@code RLIMIT_AS}: address space bytes. */
+  int RLIMIT_AS = 9;
+
+  /**
+   * The libc binding of this machine, loaded once.
+   *
+   * @throws UnsupportedOperationException off Linux, or when libc cannot be bound, saying why
+   */
+  static Syscalls system() {
+    return JnrSyscalls.instance();
+  }
+
+  /** Native memory of {@code capacity} bytes for {@link #read}/{@link #write}, never moved by the GC. */
+  NativeBuffer allocate(int capacity);
+
+  /** An array of {@code struct pollfd} for {@link #poll}. */
+  PollSet newPollSet(int capacity);
+
+  /** {@code fork()}. */
+  ForkResult fork() throws SyscallException;
+
+  /**
+   * {@code _exit(status)}: ends this process at once, without shutdown hooks, finalizers or buffer
+   * flushing. Never returns.
+   */
+  void exitImmediately(int status);
+
+  /** {@code pipe2(O_CLOEXEC)}: returns {@code {readEnd, writeEnd}}. */
+  int[] pipe() throws SyscallException;
+
+  /** {@code read(fd, buffer + offset, length)}: the byte count, 0 at end of file. */
+  int read(int fd, NativeBuffer buffer, int offset, int length) throws SyscallException;
+
+  /** {@code write(fd, buffer + offset, length)}: the byte count written, possibly fewer than asked. */
+  int write(int fd, NativeBuffer buffer, int offset, int length) throws SyscallException;
+
+  /** {@code close(fd)}. */
+  void close(int fd) throws SyscallException;
+
+  /** {@code dup(fd)}: a new descriptor for the same file. */
+  int dup(int fd) throws SyscallException;
+
+  /** {@code dup2(from, to)}. */
+  void dup2(int from, int to) throws SyscallException;
+
+  /** {@code open(path, flags)}. */
+  int open(String path, int flags) throws SyscallException;
+
+  /** {@code poll(set, count, timeoutMillis)}: the number of ready entries, 0 on timeout. */
+  int poll(PollSet set, int count, int timeoutMillis) throws SyscallException;
+
+  /**
+   * {@code waitpid(pid, &status, noHang ? WNOHANG : 0)}.
+   *
+   * @return what waitpid returned: the pid it reaped (or 0 with {@code noHang} when the child still
+   *     runs) and the status it stored
+   */
+  WaitResult waitpid(int pid, boolean noHang) throws SyscallException;
+
+  /** {@code kill(pid, signal)}. */
+  void kill(int pid, int signal) throws SyscallException;
+
+  /** {@code prctl(PR_SET_PDEATHSIG, signal)}: this process gets {@code signal} when the thread that forked it ends. */
+  void setParentDeathSignal(int signal) throws SyscallException;
+
+  /** {@code setrlimit(resource, {soft, hard})}. */
+  void setResourceLimit(int resource, long soft, long hard) throws SyscallException;
+
+  /** {@code signal(signal, SIG_DFL)}. */
+  void resetSignalToDefault(int signal) throws SyscallException;
+
+  /** {@code getpid()}: never cached, so a forked child sees its own pid. */
+  int getpid();
+
+  /** {@code getppid()}. */
+  int getppid();
+
+  /** What {@link #waitpid} returned. */
+  record WaitResult(int pid, WaitStatus status) {}
+}

@@ -1,0 +1,79 @@
+package dev.isolate.posix;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+
+/** The real binding, on calls that are safe inside a test JVM (no fork: see JnrForkIT in isolate-core). */
+@EnabledOnOs(OS.LINUX)
+@Timeout(30)
+class JnrSyscallsTest {
+  private final Syscalls syscalls = Syscalls.system();
+
+  @Test
+  void pipeCarriesBytesAndReportsEndOfFileAfterClose() throws Exception {
+    int[] pipe = syscalls.pipe();
+    NativeBuffer buffer = syscalls.allocate(64);
+    byte[] hello = "hello".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    buffer.put(0, hello, 0, hello.length);
+
+    assertThat(syscalls.write(pipe[1], buffer, 0, hello.length)).isEqualTo(5);
+    syscalls.close(pipe[1]);
+
+    PollSet poll = syscalls.newPollSet(1);
+    poll.set(0, pipe[0], PollSet.POLLIN);
+    assertThat(syscalls.poll(poll, 1, 1000)).isEqualTo(1);
+    assertThat(poll.revents(0) & PollSet.POLLIN).isNotZero();
+
+    assertThat(syscalls.read(pipe[0], buffer, 10, 20)).isEqualTo(5);
+    assertThat(buffer.getString(10, 5)).isEqualTo("hello");
+    assertThat(syscalls.read(pipe[0], buffer, 0, 20)).isZero();
+    syscalls.close(pipe[0]);
+  }
+
+  @Test
+  void failedCallCarriesErrnoAsAField() {
+    assertThatThrownBy(() -> syscalls.close(-1))
+        .isInstanceOfSatisfying(
+            SyscallException.class,
+            e -> {
+              assertThat(e.errno()).isEqualTo(Errno.EBADF);
+              assertThat(e.call()).isEqualTo("close");
+              assertThat(e).hasMessageContaining("EBADF").hasMessageContaining("Bad file descriptor");
+            });
+  }
+
+  @Test
+  void waitpidWithoutChildrenFailsWithEchild() {
+    // pid 1 is never our child.
+    assertThatThrownBy(() -> syscalls.waitpid(1, true))
+        .isInstanceOfSatisfying(SyscallException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ECHILD));
+  }
+
+  @Test
+  void pollTimesOutWithNothingReady() throws Exception {
+    int[] pipe = syscalls.pipe();
+    PollSet poll = syscalls.newPollSet(1);
+    poll.set(0, pipe[0], PollSet.POLLIN);
+    assertThat(syscalls.poll(poll, 1, 10)).isZero();
+    syscalls.close(pipe[0]);
+    syscalls.close(pipe[1]);
+  }
+
+  @Test
+  void getpidIsThisProcess() {
+    assertThat(syscalls.getpid()).isEqualTo((int) ProcessHandle.current().pid());
+    assertThat(syscalls.getppid()).isEqualTo((int) ProcessHandle.current().parent().orElseThrow().pid());
+  }
+
+  @Test
+  void bufferRejectsRangesOutsideIt() {
+    NativeBuffer buffer = syscalls.allocate(8);
+    assertThatThrownBy(() -> buffer.putInt(6, 1)).isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> syscalls.read(0, buffer, 4, 5)).isInstanceOf(IndexOutOfBoundsException.class);
+  }
+}
