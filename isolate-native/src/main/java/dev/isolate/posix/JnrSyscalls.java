@@ -60,6 +60,16 @@ final class JnrSyscalls implements Syscalls {
   private static final int WNOHANG = 1;
   private static final int PR_SET_PDEATHSIG = 1;
   private static final Object LOADED = load();
+  /**
+   * Made before any fork: after one, loading a class is a hazard (see the worker's SharedFiles), so
+   * fork() must not need a class it has not loaded yet.
+   */
+  private static final ForkResult CHILD = new ForkResult.Child();
+
+  static {
+    // Loads ForkResult.Parent now, for the same reason.
+    new ForkResult.Parent(1).childPid();
+  }
 
   private final LibC libc;
   private final Runtime runtime;
@@ -112,7 +122,7 @@ final class JnrSyscalls implements Syscalls {
     if (pid < 0) {
       throw failure("fork");
     }
-    return pid == 0 ? new ForkResult.Child() : new ForkResult.Parent(pid);
+    return pid == 0 ? CHILD : new ForkResult.Parent(pid);
   }
 
   @Override

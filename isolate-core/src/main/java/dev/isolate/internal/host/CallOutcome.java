@@ -1,0 +1,34 @@
+package dev.isolate.internal.host;
+
+import dev.isolate.internal.wire.WorkerStep;
+import dev.isolate.posix.WaitStatus;
+import java.util.List;
+import java.util.Optional;
+
+/** The facts of one call as the caller collected them, before classification. */
+public sealed interface CallOutcome {
+
+  /** Output of the child, where there was one. */
+  ChildOutput output();
+
+  /** The child was reaped; {@code resultChunks} is everything it wrote on its result pipe. */
+  record ChildExited(
+      int childPid, WaitStatus status, boolean killedAtDeadline, long elapsedNanos, List<byte[]> resultChunks, ChildOutput output)
+      implements CallOutcome {}
+
+  /** A system call of the worker image failed for this call. */
+  record WorkerFailed(
+      WorkerStep step, int errno, int childPid, Optional<WaitStatus> status, int value, ChildOutput output)
+      implements CallOutcome {}
+
+  /** The worker image died with the call in flight. */
+  record WorkerDied(long workerPid, String howItEnded, int childPid, ChildOutput output) implements CallOutcome {}
+
+  /** The call never reached the worker image. */
+  record NotDelivered(long workerPid, String why) implements CallOutcome {
+    @Override
+    public ChildOutput output() {
+      return ChildOutput.NONE;
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package dev.isolate.internal.host;
+
+import dev.isolate.internal.agent.ExitAgent;
+import dev.isolate.internal.boot.ExitHook;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+/** The command line of a worker image: the caller's own {@code java} and class path, with fork-safe options. */
+public final class WorkerLaunch {
+  /** The worker image's entry point. */
+  public static final String MAIN_CLASS = "dev.isolate.internal.worker.WorkerMain";
+  static final String AGENT_JAR_NAME = "isolate-exit-agent.jar";
+
+  private WorkerLaunch() {}
+
+  /**
+   * Writes the exit agent's jar into {@code directory}: it holds only {@link ExitHook}, names itself
+   * in {@code Boot-Class-Path} so that {@code java.lang.Runtime} can call it, and names
+   * {@link ExitAgent} (found on the class path) as its {@code Premain-Class}.
+   */
+  public static Path writeAgentJar(Path directory) throws IOException {
+    Manifest manifest = new Manifest();
+    Attributes attributes = manifest.getMainAttributes();
+    attributes.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    attributes.putValue("Premain-Class", ExitAgent.class.getName());
+    attributes.putValue("Can-Retransform-Classes", "true");
+    attributes.putValue("Can-Redefine-Classes", "true");
+    attributes.putValue("Boot-Class-Path", AGENT_JAR_NAME);
+    Path jar = directory.resolve(AGENT_JAR_NAME);
+    String entry = ExitHook.class.getName().replace('.', '/') + ".class";
+    try (OutputStream file = Files.newOutputStream(jar);
+        JarOutputStream out = new JarOutputStream(file, manifest);
+        InputStream hook = ExitHook.class.getResourceAsStream("/" + entry)) {
+      if (hook == null) {
+        throw new IOException("cannot read " + entry + " from isolate-core's class path");
+      }
+      out.putNextEntry(new JarEntry(entry));
+      hook.transferTo(out);
+      out.closeEntry();
+    }
+    return jar;
+  }
+
+  /**
+   * The command: the caller's {@code java}, the fork-safety options of the design (no JIT, Epsilon
+   * GC, no perf data, a large metaspace threshold, crash files in {@code crashDirectory}), the exit
+   * agent, the caller's extra options, and the caller's class path.
+   */
+  public static List<String> command(
+      Path agentJar, Path crashDirectory, long maxHeapBytes, List<String> extraOptions, String mainClass) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // Compiler threads and compiled code do not survive a fork; the interpreter has no such state.
+    command.add("-Xint");
+    // No GC ever runs, so no GC thread or safepoint is needed in a child.
+    command.add("-XX:+UnlockExperimentalVMOptions");
+    command.add("-XX:+UseEpsilonGC");
+    command.add("-Xmx" + maxHeapBytes);
+    // An OutOfMemoryError in a child is an exception to report, not a reason to exit.
+    command.add("-XX:-ExitOnOutOfMemoryError");
+    // A crashing child would otherwise delete the worker's hsperfdata file.
+    command.add("-XX:-UsePerfData");
+    // Metaspace growth past this threshold triggers a GC request, which hangs in a child.
+    command.add("-XX:MetaspaceSize=1g");
+    command.add("-XX:ErrorFile=" + crashDirectory.resolve("hs_err_pid%p.log"));
+    // Keep HotSpot's own messages off standard output, which carries frames until the worker takes it over,
+    // and drop Epsilon's advice about pre-touching, which does not apply to a heap that is forked.
+    command.add("-XX:+DisplayVMOutputToStderr");
+    command.add("-Xlog:disable");
+    command.add("-Xlog:all=warning:stderr");
+    command.add("-Xlog:gc+init=error:stderr");
+    // An attach request would start a thread that could hold locks across a fork.
+    command.add("-XX:+DisableAttachMechanism");
+    command.add("-Djava.awt.headless=true");
+    command.add("-javaagent:" + agentJar);
+    command.addAll(extraOptions);
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(mainClass);
+    return command;
+  }
+}

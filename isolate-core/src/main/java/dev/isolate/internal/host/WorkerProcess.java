@@ -1,0 +1,303 @@
+package dev.isolate.internal.host;
+
+import dev.isolate.internal.wire.Bytes;
+import dev.isolate.internal.wire.Frames;
+import dev.isolate.internal.wire.WorkerStep;
+import dev.isolate.posix.Signals;
+import dev.isolate.posix.WaitStatus;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One running worker image, seen from the caller: its process, the thread that reads its frames,
+ * the thread that drains its standard error, and the calls in flight.
+ */
+public final class WorkerProcess {
+  private final Process process;
+  private final OutputStream toWorker;
+  private final DataInputStream fromWorker;
+  private final Map<Long, PendingCall> pending = new ConcurrentHashMap<>();
+  private final CompletableFuture<Integer> ready = new CompletableFuture<>();
+  private final OutputCapture workerStderr;
+  private final boolean forwardChildOutput;
+  private final Thread reader;
+  private final Thread stderrPump;
+  private volatile boolean dead;
+  private volatile boolean closing;
+  private volatile String howItEnded;
+
+  private WorkerProcess(Process process, boolean forwardChildOutput) {
+    this.process = process;
+    this.forwardChildOutput = forwardChildOutput;
+    this.toWorker = process.getOutputStream();
+    this.fromWorker = new DataInputStream(new BufferedInputStream(process.getInputStream(), 128 * 1024));
+    this.workerStderr = new OutputCapture(System.err, "[isolate worker " + process.pid() + "] ");
+    this.reader = new Thread(this::readFrames, "isolate-worker-" + process.pid() + "-frames");
+    this.stderrPump = new Thread(this::pumpStderr, "isolate-worker-" + process.pid() + "-stderr");
+    reader.setDaemon(true);
+    stderrPump.setDaemon(true);
+  }
+
+  /** Starts {@code command}; the worker image then warms up on its own, see {@link #awaitReady}. */
+  public static WorkerProcess start(List<String> command, boolean forwardChildOutput) throws IOException {
+    Process process = new ProcessBuilder(command).start();
+    WorkerProcess worker = new WorkerProcess(process, forwardChildOutput);
+    worker.reader.start();
+    worker.stderrPump.start();
+    return worker;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  /**
+   * Waits until the worker image has warmed up.
+   *
+   * @throws WorkerStartException if it died or did not get ready within {@code timeout}; the worker
+   *     is then stopped
+   */
+  public void awaitReady(Duration timeout) throws WorkerStartException {
+    try {
+      ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new WorkerStartException(
+          "the worker image (pid " + pid() + ") " + howItEnded + " before it was ready" + stderrSuffix());
+    } catch (TimeoutException e) {
+      close(Duration.ofSeconds(2));
+      throw new WorkerStartException(
+          "the worker image (pid " + pid() + ") was not ready after " + timeout.toMillis() + " ms and was stopped" + stderrSuffix());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WorkerStartException("interrupted while waiting for the worker image (pid " + pid() + ") to start");
+    }
+  }
+
+  private String stderrSuffix() {
+    String tail = workerStderr.tail().strip();
+    return tail.isEmpty() ? "; it wrote nothing to stderr" : "; its stderr said:\n" + tail;
+  }
+
+  /** Whether it can take calls. */
+  public boolean alive() {
+    return !dead && !closing;
+  }
+
+  /** Sends a call; the future completes when the worker image reports its end. Never completes exceptionally. */
+  public CompletableFuture<CallOutcome> call(long callId, long timeoutNanos, byte[] callable) {
+    PendingCall call = new PendingCall(callId, forwardChildOutput);
+    pending.put(callId, call);
+    if (dead) {
+      pending.remove(callId);
+      call.future.complete(new CallOutcome.NotDelivered(pid(), "the worker image " + howItEnded));
+      return call.future;
+    }
+    byte[] header = new byte[Frames.HEADER + 8];
+    Frames.putHeader(header, 0, Frames.CALL, callId, 8 + callable.length);
+    Bytes.putLong(header, Frames.HEADER, timeoutNanos);
+    try {
+      synchronized (toWorker) {
+        toWorker.write(header);
+        toWorker.write(callable);
+        toWorker.flush();
+      }
+    } catch (IOException e) {
+      pending.remove(callId);
+      call.future.complete(
+          new CallOutcome.NotDelivered(pid(), "the call could not be written to the worker image: " + e.getMessage()));
+    }
+    return call.future;
+  }
+
+  private void readFrames() {
+    try {
+      skipToMagic();
+      while (true) {
+        int length = fromWorker.readInt();
+        byte type = fromWorker.readByte();
+        long callId = fromWorker.readLong();
+        byte[] payload = new byte[length - 9];
+        fromWorker.readFully(payload);
+        dispatch(type, callId, payload);
+      }
+    } catch (IOException | RuntimeException e) {
+      workerEnded();
+    }
+  }
+
+  private void skipToMagic() throws IOException {
+    int matched = 0;
+    while (matched < Frames.MAGIC.length) {
+      int b = fromWorker.read();
+      if (b < 0) {
+        throw new java.io.EOFException();
+      }
+      if (b == Frames.MAGIC[matched]) {
+        matched++;
+      } else {
+        // Something the JVM printed before the worker took over standard output: keep it as stderr.
+        workerStderr.append(Frames.MAGIC, 0, matched);
+        workerStderr.append(new byte[] {(byte) b}, 0, 1);
+        matched = 0;
+      }
+    }
+  }
+
+  private void dispatch(byte type, long callId, byte[] payload) {
+    if (type == Frames.READY) {
+      ready.complete(Bytes.getInt(payload, 0));
+      return;
+    }
+    PendingCall call = type == Frames.EXITED || type == Frames.FAILED ? pending.remove(callId) : pending.get(callId);
+    if (call == null) {
+      return;
+    }
+    switch (type) {
+      case Frames.STARTED -> call.started(Bytes.getInt(payload, 0));
+      case Frames.RESULT -> call.resultChunks.add(payload);
+      case Frames.STDOUT -> call.stdout.append(payload, 0, payload.length);
+      case Frames.STDERR -> call.stderr.append(payload, 0, payload.length);
+      case Frames.EXITED -> {
+        int flags = Bytes.getInt(payload, 8);
+        call.future.complete(
+            new CallOutcome.ChildExited(
+                Bytes.getInt(payload, 0),
+                new WaitStatus(Bytes.getInt(payload, 4)),
+                (flags & Frames.EXITED_KILLED_AT_DEADLINE) != 0,
+                System.nanoTime() - call.sentAt,
+                call.resultChunks,
+                call.finishOutput()));
+      }
+      case Frames.FAILED -> {
+        int status = Bytes.getInt(payload, 12);
+        call.future.complete(
+            new CallOutcome.WorkerFailed(
+                WorkerStep.ofCode(Bytes.getInt(payload, 0)),
+                Bytes.getInt(payload, 4),
+                Bytes.getInt(payload, 8),
+                status == -1 ? Optional.empty() : Optional.of(new WaitStatus(status)),
+                Bytes.getInt(payload, 16),
+                call.finishOutput()));
+      }
+      default -> {
+        // Unknown frame types are ignored, so that a newer worker can add some.
+      }
+    }
+  }
+
+  private void workerEnded() {
+    dead = true;
+    String description;
+    try {
+      if (process.waitFor(5, TimeUnit.SECONDS)) {
+        description = describeExit(process.exitValue());
+      } else {
+        description = "stopped answering (its protocol pipe closed but the process still runs)";
+        process.destroyForcibly();
+      }
+      stderrPump.join(2000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      description = "ended (interrupted while waiting for its exit status)";
+    }
+    howItEnded = closing ? "was stopped because its Isolator was closed" : description;
+    ready.completeExceptionally(new IllegalStateException(howItEnded));
+    for (PendingCall call : new ArrayList<>(pending.values())) {
+      pending.remove(call.callId);
+      call.future.complete(
+          new CallOutcome.WorkerDied(pid(), howItEnded + stderrSuffix(), call.childPid, call.finishOutput()));
+    }
+  }
+
+  private static String describeExit(int exitValue) {
+    // Process.exitValue() reports a process ended by signal N as 128 + N.
+    if (exitValue > 128 && exitValue < 128 + 65) {
+      return "was killed by " + Signals.name(exitValue - 128);
+    }
+    return "exited with status " + exitValue;
+  }
+
+  private void pumpStderr() {
+    byte[] buffer = new byte[8192];
+    try (InputStream errors = process.getErrorStream()) {
+      int n;
+      while ((n = errors.read(buffer)) > 0) {
+        workerStderr.append(buffer, 0, n);
+      }
+    } catch (IOException e) {
+      // The worker is gone; what was read is kept.
+    } finally {
+      workerStderr.finish();
+    }
+  }
+
+  /**
+   * Stops the worker image: closing its input makes it kill its children and exit; past
+   * {@code grace} it is killed. Calls in flight end as {@link CallOutcome.WorkerDied}.
+   */
+  public void close(Duration grace) {
+    closing = true;
+    try {
+      synchronized (toWorker) {
+        toWorker.close();
+      }
+    } catch (IOException e) {
+      // Already closed by a dead worker.
+    }
+    try {
+      if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
+      }
+      reader.join(grace.toMillis());
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** A call in flight. */
+  private static final class PendingCall {
+    final long callId;
+    final long sentAt = System.nanoTime();
+    final CompletableFuture<CallOutcome> future = new CompletableFuture<>();
+    final List<byte[]> resultChunks = new ArrayList<>();
+    final OutputCapture stdout;
+    final OutputCapture stderr;
+    volatile int childPid;
+
+    PendingCall(long callId, boolean forward) {
+      this.callId = callId;
+      PrintStream out = forward ? System.out : null;
+      PrintStream err = forward ? System.err : null;
+      this.stdout = new OutputCapture(out, "[isolate child] ");
+      this.stderr = new OutputCapture(err, "[isolate child] ");
+    }
+
+    void started(int pid) {
+      childPid = pid;
+      stdout.prefix("[isolate child " + pid + "] ");
+      stderr.prefix("[isolate child " + pid + "] ");
+    }
+
+    ChildOutput finishOutput() {
+      stdout.finish();
+      stderr.finish();
+      return new ChildOutput(stdout.tail(), stderr.tail());
+    }
+  }
+}

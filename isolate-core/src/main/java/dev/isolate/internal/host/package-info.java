@@ -1,0 +1,2 @@
+/** The caller's side of a worker image: launching it, framing calls, collecting outcomes. Internal. */
+package dev.isolate.internal.host;

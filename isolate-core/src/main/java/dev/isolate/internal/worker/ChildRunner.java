@@ -1,0 +1,216 @@
+package dev.isolate.internal.worker;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import dev.isolate.IsolatedCallable;
+import dev.isolate.internal.wire.ChildRecords;
+import dev.isolate.internal.wire.KryoCodec;
+import dev.isolate.internal.wire.ThrowableCodec;
+import dev.isolate.posix.NativeBuffer;
+import dev.isolate.posix.Signals;
+import dev.isolate.posix.SyscallException;
+import dev.isolate.posix.Syscalls;
+import java.io.OutputStream;
+
+/**
+ * What runs in a forked child: set the process up, deserialize the callable, run it, write the
+ * outcome as {@link ChildRecords} and leave through {@code _exit}. Nothing here throws past
+ * {@link #runChild}, and nothing calls {@code System.exit}: HotSpot's exit path hangs in a fork.
+ */
+final class ChildRunner {
+  private static final int[] SIGNALS_TO_RESET = {
+    Signals.SIGTERM, Signals.SIGINT, Signals.SIGHUP, Signals.SIGPIPE, Signals.SIGQUIT
+  };
+
+  private final Syscalls syscalls;
+  private final NativeBuffer buffer;
+  private final int zygotePid;
+  private final Kryo kryo = KryoCodec.newKryo(ClassLoader.getSystemClassLoader());
+  /** Written when even the report of an OutOfMemoryError cannot be encoded: prepared before any fork. */
+  private final byte[] outOfMemoryReport;
+  /** The result pipe while a callable runs in this process; -1 in the worker image itself. */
+  private volatile int resultFd = -1;
+  private SharedFiles sharedFiles;
+
+  ChildRunner(Syscalls syscalls, NativeBuffer buffer, int zygotePid) {
+    this.syscalls = syscalls;
+    this.buffer = buffer;
+    this.zygotePid = zygotePid;
+    OutOfMemoryError prepared =
+        new OutOfMemoryError("Java heap space (the child could not encode the original error)");
+    prepared.setStackTrace(new StackTraceElement[0]);
+    Output output = new Output(256, -1);
+    ThrowableCodec.write(output, prepared);
+    this.outOfMemoryReport = output.toBytes();
+  }
+
+  /** Set once after warm-up: the files a new child must stop sharing with the worker image. */
+  void shareFiles(SharedFiles files) {
+    sharedFiles = files;
+  }
+
+  /** Runs in the new child; never returns. */
+  void runChild(byte[] request, int offset, int length, int resultWriteFd, int outWriteFd, int errWriteFd, int[] toClose) {
+    int step = ChildRecords.STEP_SHARED_FILES;
+    try {
+      // First, before anything can load a class from a jar.
+      if (sharedFiles != null) {
+        sharedFiles.unshare(syscalls);
+      }
+      step = ChildRecords.STEP_CLOSE_PIPES;
+      for (int fd : toClose) {
+        syscalls.close(fd);
+      }
+      step = ChildRecords.STEP_STANDARD_STREAMS;
+      syscalls.dup2(outWriteFd, 1);
+      syscalls.dup2(errWriteFd, 2);
+      syscalls.close(outWriteFd);
+      syscalls.close(errWriteFd);
+      step = ChildRecords.STEP_SIGNALS;
+      // HotSpot hands these to its Signal Dispatcher thread, which did not survive the fork.
+      for (int signal : SIGNALS_TO_RESET) {
+        syscalls.resetSignalToDefault(signal);
+      }
+      step = ChildRecords.STEP_PARENT_DEATH_SIGNAL;
+      syscalls.setParentDeathSignal(Signals.SIGKILL);
+      if (syscalls.getppid() != zygotePid) {
+        // The worker image died between fork and prctl: nobody is left to read a result.
+        syscalls.exitImmediately(ChildRecords.EXIT_WORKER_GONE);
+      }
+      step = ChildRecords.STEP_LIMITS;
+      // A crash must not leave a core file of a worker-sized process on the caller's disk.
+      syscalls.setResourceLimit(Syscalls.RLIMIT_CORE, 0, 0);
+    } catch (SyscallException e) {
+      resultFd = resultWriteFd;
+      byte[] payload = new byte[8];
+      dev.isolate.internal.wire.Bytes.putInt(payload, 0, step);
+      dev.isolate.internal.wire.Bytes.putInt(payload, 4, e.errno());
+      writeRecord(ChildRecords.SETUP_FAILED, payload, 0, payload.length);
+      syscalls.exitImmediately(0);
+    }
+    resultFd = resultWriteFd;
+    try {
+      runCallable(request, offset, length);
+    } catch (Throwable unexpected) {
+      writeThrowable(ChildRecords.THREW, unexpected);
+    }
+    syscalls.exitImmediately(0);
+  }
+
+  /**
+   * Deserializes and runs the callable, and writes its outcome to {@link #resultFd}. Also run by the
+   * warm-up in the worker image itself, on a pipe, so that children find every class loaded.
+   */
+  void runCallable(byte[] request, int offset, int length) {
+    IsolatedCallable<?> callable;
+    try {
+      callable = (IsolatedCallable<?>) kryo.readClassAndObject(new Input(request, offset, length));
+    } catch (Throwable e) {
+      writeThrowable(ChildRecords.CALLABLE_UNREADABLE, e);
+      return;
+    }
+    Object value;
+    try {
+      value = callable.call();
+    } catch (Throwable e) {
+      flushStandardStreams();
+      writeThrowable(ChildRecords.THREW, e);
+      return;
+    }
+    flushStandardStreams();
+    try {
+      Output output = new Output(new ValueParts(), Zygote.CHUNK);
+      kryo.writeClassAndObject(output, value);
+      output.flush();
+    } catch (Throwable e) {
+      writeThrowable(ChildRecords.RESULT_UNSERIALIZABLE, e);
+      return;
+    }
+    writeRecord(ChildRecords.VALUE_END, outOfMemoryReport, 0, 0);
+  }
+
+  /** The worker's {@link dev.isolate.internal.boot.ExitHook} handler: in a child, {@code _exit} at once. */
+  void exitCalled(int status) {
+    if (resultFd < 0) {
+      return;
+    }
+    flushStandardStreams();
+    byte[] payload = new byte[4];
+    dev.isolate.internal.wire.Bytes.putInt(payload, 0, status);
+    writeRecord(ChildRecords.EXIT_CALLED, payload, 0, 4);
+    syscalls.exitImmediately(status);
+  }
+
+  /** Points {@link #resultFd} at a pipe for the warm-up; -1 restores "not a child". */
+  void useResultPipe(int fd) {
+    resultFd = fd;
+  }
+
+  private void writeThrowable(byte kind, Throwable thrown) {
+    byte[] encoded;
+    int length;
+    try {
+      Output output = new Output(4096, -1);
+      ThrowableCodec.write(output, thrown);
+      encoded = output.getBuffer();
+      length = output.position();
+    } catch (Throwable encodingFailed) {
+      encoded = outOfMemoryReport;
+      length = outOfMemoryReport.length;
+    }
+    writeRecord(kind, encoded, 0, length);
+  }
+
+  private static void flushStandardStreams() {
+    try {
+      System.out.flush();
+      System.err.flush();
+    } catch (RuntimeException ignored) {
+      // Output is best effort; the result is what matters.
+    }
+  }
+
+  /** Writes one record; if the pipe fails, nothing else can be reported, so the exit status says it. */
+  private void writeRecord(byte kind, byte[] payload, int offset, int length) {
+    buffer.putByte(0, kind);
+    buffer.putInt(1, length);
+    int headerLength = ChildRecords.HEADER;
+    int sent = 0;
+    do {
+      int piece = Math.min(length - sent, buffer.capacity() - headerLength);
+      buffer.put(headerLength, payload, offset + sent, piece);
+      writeFully(headerLength + piece);
+      sent += piece;
+      headerLength = 0;
+    } while (sent < length);
+  }
+
+  private void writeFully(int length) {
+    int done = 0;
+    while (done < length) {
+      try {
+        done += syscalls.write(resultFd, buffer, done, length - done);
+      } catch (SyscallException e) {
+        if (e.errno() != dev.isolate.posix.Errno.EINTR) {
+          syscalls.exitImmediately(ChildRecords.EXIT_RESULT_WRITE_FAILED);
+        }
+      }
+    }
+  }
+
+  /** Kryo's output sink: each buffer it flushes becomes one {@link ChildRecords#VALUE_PART}. */
+  private final class ValueParts extends OutputStream {
+    @Override
+    public void write(int b) {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] bytes, int offset, int length) {
+      if (length > 0) {
+        writeRecord(ChildRecords.VALUE_PART, bytes, offset, length);
+      }
+    }
+  }
+}

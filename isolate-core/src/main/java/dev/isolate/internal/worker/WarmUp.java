@@ -1,0 +1,92 @@
+package dev.isolate.internal.worker;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.io.Output;
+import dev.isolate.IsolatedCallable;
+import dev.isolate.internal.wire.KryoCodec;
+import dev.isolate.posix.ForkResult;
+import dev.isolate.posix.NativeBuffer;
+import dev.isolate.posix.SyscallException;
+import dev.isolate.posix.Syscalls;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs the child's whole path once in the worker image before it serves, so that every class a child
+ * needs is loaded and linked once here rather than in each child (rule 2 of the design).
+ */
+final class WarmUp {
+  private final Syscalls syscalls;
+  private final ChildRunner runner;
+
+  WarmUp(Syscalls syscalls, ChildRunner runner) {
+    this.syscalls = syscalls;
+    this.runner = runner;
+  }
+
+  record Sample(String name, int[] numbers, List<String> list, Map<String, Long> map) {}
+
+  void run() {
+    try {
+      Kryo kryo = KryoCodec.newKryo(ClassLoader.getSystemClassLoader());
+      runThroughPipe(kryo, returning());
+      runThroughPipe(kryo, throwing());
+      forkAndReap();
+    } catch (SyscallException e) {
+      throw new IllegalStateException("the worker image failed its warm-up", e);
+    }
+  }
+
+  private static IsolatedCallable<Object> returning() {
+    Map<String, Long> map = new HashMap<>();
+    map.put("k", 1L);
+    List<String> list = new ArrayList<>(List.of("a", "b"));
+    Sample sample = new Sample("warm", new int[] {1, 2}, list, map);
+    return () -> List.of(sample, new byte[16], Map.of("x", 1), "text", 42L, 4.2);
+  }
+
+  private static IsolatedCallable<Object> throwing() {
+    return () -> {
+      throw new IllegalStateException("warm-up", new RuntimeException("cause"));
+    };
+  }
+
+  private void runThroughPipe(Kryo kryo, IsolatedCallable<Object> callable) throws SyscallException {
+    Output output = new Output(1024, -1);
+    kryo.writeClassAndObject(output, callable);
+    byte[] request = output.toBytes();
+    int[] pipe = syscalls.pipe();
+    try {
+      runner.useResultPipe(pipe[1]);
+      runner.runCallable(request, 0, request.length);
+    } finally {
+      runner.useResultPipe(-1);
+      syscalls.close(pipe[1]);
+    }
+    NativeBuffer sink = syscalls.allocate(4096);
+    while (syscalls.read(pipe[0], sink, 0, sink.capacity()) > 0) {
+      // Discard: only the path mattered.
+    }
+    syscalls.close(pipe[0]);
+  }
+
+  private void forkAndReap() throws SyscallException {
+    ForkResult forked = syscalls.fork();
+    if (forked instanceof ForkResult.Child) {
+      syscalls.exitImmediately(0);
+    }
+    int pid = ((ForkResult.Parent) forked).childPid();
+    while (true) {
+      try {
+        syscalls.waitpid(pid, false);
+        return;
+      } catch (SyscallException e) {
+        if (e.errno() != dev.isolate.posix.Errno.EINTR) {
+          throw e;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,492 @@
+package dev.isolate.internal.worker;
+
+import dev.isolate.internal.boot.ExitHook;
+import dev.isolate.internal.wire.Bytes;
+import dev.isolate.internal.wire.Frames;
+import dev.isolate.internal.wire.WorkerStep;
+import dev.isolate.posix.Errno;
+import dev.isolate.posix.ForkResult;
+import dev.isolate.posix.NativeBuffer;
+import dev.isolate.posix.PollSet;
+import dev.isolate.posix.Signals;
+import dev.isolate.posix.SyscallException;
+import dev.isolate.posix.Syscalls;
+import dev.isolate.posix.Syscalls.WaitResult;
+import java.util.ArrayList;
+
+/**
+ * The worker image's one busy thread: reads calls, forks a child per call, relays what each child
+ * writes and reports how it ended.
+ *
+ * <p>Fork safety rests on this class doing everything on one thread that lives as long as the worker
+ * image (children's {@code PR_SET_PDEATHSIG} is tied to the thread that forked them), allocating
+ * almost nothing per call (the heap is never collected), and never blocking on one child while
+ * another needs service: every descriptor is watched by one {@code poll}.
+ */
+public final class Zygote {
+  static final int CHUNK = 64 * 1024;
+  /** How often children are checked with {@code WNOHANG} even when their pipes are quiet. */
+  private static final long SWEEP_INTERVAL_NANOS = 100_000_000L;
+  /** Poll timeout while a child has closed its pipes but is not reaped yet: it is about to exit. */
+  private static final int EXITING_POLL_MILLIS = 1;
+  private static final int SWEEP_POLL_MILLIS = 100;
+  private static final byte[] STREAM_FRAME_TYPES = {Frames.RESULT, Frames.STDOUT, Frames.STDERR};
+
+  private final Syscalls syscalls;
+  private final int protocolIn;
+  private final int protocolOut;
+  private final int pid;
+  /** Relay buffer: a frame header, then up to {@link #CHUNK} bytes read from a pipe. */
+  private final NativeBuffer relay;
+  private final NativeBuffer control;
+  private final byte[] controlBytes = new byte[Frames.HEADER + 32];
+  private final RequestBuffer requests = new RequestBuffer();
+  private final ArrayList<Child> children = new ArrayList<>();
+  private final PollSet single;
+  private final ChildRunner runner;
+  private PollSet pollSet;
+  private int[] slotChild;
+  private int[] slotStream;
+  private boolean callerConnected = true;
+  private long lastSweep = System.nanoTime();
+
+  /** One forked child and the read ends of its pipes (result, stdout, stderr). */
+  private static final class Child {
+    final long callId;
+    final int pid;
+    final int[] fds;
+    /** {@code System.nanoTime()} at which the child is killed; 0 for none. */
+    final long deadline;
+    boolean killedAtDeadline;
+    boolean done;
+
+    Child(long callId, int pid, long deadline, int resultFd, int outFd, int errFd) {
+      this.callId = callId;
+      this.pid = pid;
+      this.deadline = deadline;
+      this.fds = new int[] {resultFd, outFd, errFd};
+    }
+
+    boolean pipesClosed() {
+      return fds[0] < 0 && fds[1] < 0 && fds[2] < 0;
+    }
+  }
+
+  /** Thrown when the caller is gone: the protocol output failed. */
+  private static final class CallerGone extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    CallerGone(SyscallException cause) {
+      super(cause);
+    }
+  }
+
+  public Zygote(Syscalls syscalls, WorkerMain.ProtocolStreams streams) {
+    this.syscalls = syscalls;
+    this.protocolIn = streams.input();
+    this.protocolOut = streams.output();
+    this.pid = syscalls.getpid();
+    this.relay = syscalls.allocate(Frames.HEADER + CHUNK);
+    this.control = syscalls.allocate(controlBytes.length);
+    this.single = syscalls.newPollSet(1);
+    this.runner = new ChildRunner(syscalls, relay, pid);
+    growPollSet(64);
+  }
+
+  /** Warms up, announces itself, and serves calls until the caller closes the protocol. */
+  public void serve() {
+    ExitHook.handler = runner::exitCalled;
+    new WarmUp(syscalls, runner).run();
+    runner.shareFiles(SharedFiles.scan(protocolIn, protocolOut));
+    try {
+      control.put(0, Frames.MAGIC, 0, Frames.MAGIC.length);
+      writeFully(control, Frames.MAGIC.length);
+      sendControl(Frames.READY, 0, pid, 0, 0, 0, 0, 4);
+      while (callerConnected) {
+        serveOnce();
+      }
+    } catch (CallerGone e) {
+      callerConnected = false;
+    } finally {
+      killRemainingChildren();
+    }
+  }
+
+  private void serveOnce() {
+    int count = preparePoll();
+    int timeout = -1;
+    if (!children.isEmpty()) {
+      timeout = SWEEP_POLL_MILLIS;
+      long now = System.nanoTime();
+      for (int i = 0; i < children.size(); i++) {
+        Child child = children.get(i);
+        if (child.pipesClosed()) {
+          timeout = EXITING_POLL_MILLIS;
+        } else if (child.deadline != 0 && !child.killedAtDeadline) {
+          long millis = Math.max(0, (child.deadline - now + 999_999) / 1_000_000);
+          timeout = (int) Math.min(timeout, millis);
+        }
+      }
+    }
+    try {
+      syscalls.poll(pollSet, count, timeout);
+    } catch (SyscallException e) {
+      if (e.errno() == Errno.EINTR) {
+        return;
+      }
+      throw new IllegalStateException("the worker image cannot poll its descriptors", e);
+    }
+    for (int slot = 0; slot < count; slot++) {
+      if (pollSet.revents(slot) == 0) {
+        continue;
+      }
+      if (slotChild[slot] < 0) {
+        readRequests();
+      } else {
+        Child child = children.get(slotChild[slot]);
+        if (!child.done) {
+          relay(child, slotStream[slot]);
+        }
+      }
+    }
+    reapFinished();
+  }
+
+  private int preparePoll() {
+    int needed = 1 + 3 * children.size();
+    if (needed > pollSet.capacity()) {
+      growPollSet(needed * 2);
+    }
+    int slot = 0;
+    pollSet.set(slot, protocolIn, PollSet.POLLIN);
+    slotChild[slot++] = -1;
+    for (int c = 0; c < children.size(); c++) {
+      int[] fds = children.get(c).fds;
+      for (int stream = 0; stream < 3; stream++) {
+        if (fds[stream] >= 0) {
+          pollSet.set(slot, fds[stream], PollSet.POLLIN);
+          slotChild[slot] = c;
+          slotStream[slot++] = stream;
+        }
+      }
+    }
+    return slot;
+  }
+
+  private void growPollSet(int capacity) {
+    pollSet = syscalls.newPollSet(capacity);
+    slotChild = new int[capacity];
+    slotStream = new int[capacity];
+  }
+
+  private void readRequests() {
+    int n;
+    try {
+      n = syscalls.read(protocolIn, relay, 0, CHUNK);
+    } catch (SyscallException e) {
+      if (e.errno() == Errno.EINTR || e.errno() == Errno.EAGAIN) {
+        return;
+      }
+      callerConnected = false;
+      return;
+    }
+    if (n == 0) {
+      // The caller closed its end (Isolator.close, or the caller's JVM died): stop.
+      callerConnected = false;
+      return;
+    }
+    requests.append(relay, n);
+    while (requests.hasFrame()) {
+      if (requests.type() == Frames.CALL) {
+        int payload = requests.payloadOffset();
+        long timeoutNanos = Bytes.getLong(requests.array(), payload);
+        startChild(requests.callId(), timeoutNanos, payload + 8, requests.payloadLength() - 8);
+      }
+      requests.consumeFrame();
+    }
+  }
+
+  private void startChild(long callId, long timeoutNanos, int payloadOffset, int payloadLength) {
+    int[] result = null;
+    int[] out = null;
+    int[] err = null;
+    try {
+      result = syscalls.pipe();
+      out = syscalls.pipe();
+      err = syscalls.pipe();
+    } catch (SyscallException e) {
+      closeQuietly(result);
+      closeQuietly(out);
+      closeQuietly(err);
+      sendFailed(callId, WorkerStep.PIPE, e.errno(), 0, -1, 0);
+      return;
+    }
+    ForkResult forked;
+    try {
+      forked = syscalls.fork();
+    } catch (SyscallException e) {
+      closeQuietly(result);
+      closeQuietly(out);
+      closeQuietly(err);
+      sendFailed(callId, WorkerStep.FORK, e.errno(), 0, -1, 0);
+      return;
+    }
+    if (forked instanceof ForkResult.Child) {
+      runner.runChild(
+          requests.array(), payloadOffset, payloadLength, result[1], out[1], err[1], descriptorsNotForChild(result[0], out[0], err[0]));
+    }
+    int childPid = ((ForkResult.Parent) forked).childPid();
+    sendControl(Frames.STARTED, callId, childPid, 0, 0, 0, 0, 4);
+    // The child holds the write ends now; the worker's copies must go, or end of file never comes.
+    SyscallException closeFailure = closeCollecting(result[1], null);
+    closeFailure = closeCollecting(out[1], closeFailure);
+    closeFailure = closeCollecting(err[1], closeFailure);
+    long deadline = timeoutNanos == 0 ? 0 : System.nanoTime() + timeoutNanos;
+    Child child = new Child(callId, childPid, deadline, result[0], out[0], err[0]);
+    if (closeFailure != null) {
+      fail(child, WorkerStep.CLOSE_CHILD_ENDS, closeFailure.errno(), 0);
+      return;
+    }
+    children.add(child);
+  }
+
+  /** Everything a new child must close: the protocol and every other child's pipes. Runs in the child. */
+  private int[] descriptorsNotForChild(int ownResult, int ownOut, int ownErr) {
+    int[] fds = new int[5 + 3 * children.size()];
+    int n = 0;
+    fds[n++] = ownResult;
+    fds[n++] = ownOut;
+    fds[n++] = ownErr;
+    fds[n++] = protocolIn;
+    fds[n++] = protocolOut;
+    for (Child other : children) {
+      for (int fd : other.fds) {
+        if (fd >= 0) {
+          fds[n++] = fd;
+        }
+      }
+    }
+    return java.util.Arrays.copyOf(fds, n);
+  }
+
+  private SyscallException closeCollecting(int fd, SyscallException earlier) {
+    try {
+      syscalls.close(fd);
+      return earlier;
+    } catch (SyscallException e) {
+      return earlier == null ? e : earlier;
+    }
+  }
+
+  private void relay(Child child, int stream) {
+    int fd = child.fds[stream];
+    if (fd < 0) {
+      return;
+    }
+    int n;
+    try {
+      n = syscalls.read(fd, relay, Frames.HEADER, CHUNK);
+    } catch (SyscallException e) {
+      if (e.errno() == Errno.EINTR || e.errno() == Errno.EAGAIN) {
+        return;
+      }
+      fail(child, WorkerStep.READ, e.errno(), 0);
+      return;
+    }
+    if (n == 0) {
+      closeStream(child, stream);
+      return;
+    }
+    writeRelayFrame(STREAM_FRAME_TYPES[stream], child.callId, n);
+  }
+
+  private void writeRelayFrame(byte type, long callId, int payloadLength) {
+    relay.putInt(0, 1 + 8 + payloadLength);
+    relay.putByte(4, type);
+    relay.putLong(5, callId);
+    writeFully(relay, Frames.HEADER + payloadLength);
+  }
+
+  private void closeStream(Child child, int stream) {
+    int fd = child.fds[stream];
+    child.fds[stream] = -1;
+    try {
+      syscalls.close(fd);
+    } catch (SyscallException e) {
+      // A read end that will not close leaks one descriptor; the call itself is unaffected.
+    }
+  }
+
+  private void reapFinished() {
+    long now = System.nanoTime();
+    boolean sweep = now - lastSweep >= SWEEP_INTERVAL_NANOS;
+    if (sweep) {
+      lastSweep = now;
+    }
+    for (int i = children.size() - 1; i >= 0; i--) {
+      Child child = children.get(i);
+      if (child.deadline != 0 && !child.killedAtDeadline && now - child.deadline >= 0) {
+        killAtDeadline(child);
+      }
+      if (!child.done && (sweep || child.pipesClosed())) {
+        tryReap(child);
+      }
+      if (child.done) {
+        children.remove(i);
+      }
+    }
+  }
+
+  /** Reaps {@code child} if it has exited; pipes are read to their end first (a large result never deadlocks). */
+  private void tryReap(Child child) {
+    WaitResult result;
+    while (true) {
+      try {
+        result = syscalls.waitpid(child.pid, true);
+        break;
+      } catch (SyscallException e) {
+        if (e.errno() != Errno.EINTR) {
+          fail(child, WorkerStep.WAIT, e.errno(), 0);
+          return;
+        }
+      }
+    }
+    if (result.pid() == 0) {
+      return;
+    }
+    if (result.pid() != child.pid) {
+      fail(child, WorkerStep.WAIT_RETURNED_OTHER_PID, 0, result.pid());
+      return;
+    }
+    drainExited(child);
+    int flags = child.killedAtDeadline ? Frames.EXITED_KILLED_AT_DEADLINE : 0;
+    sendControl(Frames.EXITED, child.callId, child.pid, result.status().raw(), flags, 0, 0, 12);
+    child.done = true;
+  }
+
+  /**
+   * Relays what an exited child left in its pipes. A pipe still open after that is held by a process
+   * the child started; it is not waited for.
+   */
+  private void drainExited(Child child) {
+    for (int stream = 0; stream < 3; stream++) {
+      for (int chunks = 0; child.fds[stream] >= 0 && chunks < 4096; chunks++) {
+        single.set(0, child.fds[stream], PollSet.POLLIN);
+        int ready;
+        try {
+          ready = syscalls.poll(single, 1, 0);
+        } catch (SyscallException e) {
+          ready = 0;
+        }
+        if (ready == 0) {
+          closeStream(child, stream);
+          break;
+        }
+        relay(child, stream);
+        if (child.done) {
+          return;
+        }
+      }
+      if (child.fds[stream] >= 0) {
+        closeStream(child, stream);
+      }
+    }
+  }
+
+  /** The call ran out of time: SIGKILL now; the child is reaped and reported like any other. */
+  private void killAtDeadline(Child child) {
+    child.killedAtDeadline = true;
+    try {
+      syscalls.kill(child.pid, Signals.SIGKILL);
+    } catch (SyscallException e) {
+      // ESRCH: it exited on its own just now; the reap reports how.
+    }
+  }
+
+  /** A system call failed for this child: kill and reap it, close its pipes, tell the caller. */
+  private void fail(Child child, WorkerStep step, int errno, int value) {
+    int status = killAndReap(child.pid);
+    for (int stream = 0; stream < 3; stream++) {
+      if (child.fds[stream] >= 0) {
+        closeStream(child, stream);
+      }
+    }
+    sendFailed(child.callId, step, errno, child.pid, status, value);
+    child.done = true;
+  }
+
+  /** SIGKILL, then a blocking reap: a killed child exits at once. The raw wait status, or -1. */
+  private int killAndReap(int childPid) {
+    try {
+      syscalls.kill(childPid, Signals.SIGKILL);
+    } catch (SyscallException e) {
+      // ESRCH: already reaped elsewhere; waitpid below says so.
+    }
+    while (true) {
+      try {
+        WaitResult result = syscalls.waitpid(childPid, false);
+        return result.pid() == childPid ? result.status().raw() : -1;
+      } catch (SyscallException e) {
+        if (e.errno() != Errno.EINTR) {
+          return -1;
+        }
+      }
+    }
+  }
+
+  private void killRemainingChildren() {
+    for (Child child : children) {
+      if (!child.done) {
+        killAndReap(child.pid);
+        for (int stream = 0; stream < 3; stream++) {
+          if (child.fds[stream] >= 0) {
+            closeStream(child, stream);
+          }
+        }
+        child.done = true;
+      }
+    }
+    children.clear();
+  }
+
+  private void sendFailed(long callId, WorkerStep step, int errno, int childPid, int waitStatus, int value) {
+    sendControl(Frames.FAILED, callId, step.code(), errno, childPid, waitStatus, value, 20);
+  }
+
+  /** Sends a frame whose payload is up to five ints, of which the first {@code length / 4} are used. */
+  private void sendControl(byte type, long callId, int a, int b, int c, int d, int e, int length) {
+    Frames.putHeader(controlBytes, 0, type, callId, length);
+    int[] values = {a, b, c, d, e};
+    for (int i = 0; i < length / 4; i++) {
+      Bytes.putInt(controlBytes, Frames.HEADER + 4 * i, values[i]);
+    }
+    control.put(0, controlBytes, 0, Frames.HEADER + length);
+    writeFully(control, Frames.HEADER + length);
+  }
+
+  private void writeFully(NativeBuffer buffer, int length) {
+    int done = 0;
+    while (done < length) {
+      try {
+        done += syscalls.write(protocolOut, buffer, done, length - done);
+      } catch (SyscallException e) {
+        if (e.errno() != Errno.EINTR) {
+          throw new CallerGone(e);
+        }
+      }
+    }
+  }
+
+  private void closeQuietly(int[] pipe) {
+    if (pipe == null) {
+      return;
+    }
+    for (int fd : pipe) {
+      try {
+        syscalls.close(fd);
+      } catch (SyscallException e) {
+        // Cleaning up after an earlier failure, which is the one reported.
+      }
+    }
+  }
+}
