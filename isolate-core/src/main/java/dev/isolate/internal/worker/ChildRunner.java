@@ -52,15 +52,15 @@ final class ChildRunner {
 
   /** Runs in the new child; never returns. */
   void runChild(byte[] request, int offset, int length, int resultWriteFd, int outWriteFd, int errWriteFd, int[] toClose) {
-    int step = ChildRecords.STEP_SHARED_FILES;
+    int step = ChildRecords.STEP_CLOSE_PIPES;
     try {
-      // First, before anything can load a class from a jar.
-      if (sharedFiles != null) {
-        sharedFiles.unshare(syscalls);
-      }
-      step = ChildRecords.STEP_CLOSE_PIPES;
+      // Nothing before the unsharing below may load a class from a jar: plain system calls only.
       for (int fd : toClose) {
         syscalls.close(fd);
+      }
+      step = ChildRecords.STEP_SHARED_FILES;
+      if (sharedFiles != null) {
+        sharedFiles.unshare(syscalls);
       }
       step = ChildRecords.STEP_STANDARD_STREAMS;
       syscalls.dup2(outWriteFd, 1);

@@ -1,0 +1,57 @@
+package dev.isolate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.isolate.posix.Errno;
+import java.util.List;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Each system call of the per-call path fails once, for real errno, in a real worker image (see
+ * {@link FaultyWorkerMain}); the call is classified by the operation that failed, and the next call
+ * on the same worker image succeeds.
+ */
+@EnabledOnOs(OS.LINUX)
+@Timeout(60)
+class FaultInjectionTest {
+
+  @ParameterizedTest(name = "{0} failing in the {1} with {2} -> {3}")
+  @CsvSource({
+    "pipe,              parent, 24, PIPE_CREATION_FAILED",
+    "fork,              parent, 11, FORK_FAILED",
+    "close,             parent, 5,  PARENT_PIPE_CLOSE_FAILED",
+    "read,              parent, 5,  PARENT_PIPE_READ_FAILED",
+    "waitpid,           parent, 10, WAIT_FAILED",
+    "waitpid-other-pid, parent, 0,  UNEXPECTED_WAITPID_RETURN_VALUE",
+    "close,             child,  9,  CHILD_PIPE_CLOSE_FAILED",
+    "prctl,             child,  22, CHILD_SETUP_FAILED",
+    "write,             child,  32, CHILD_PIPE_WRITE_FAILED",
+  })
+  void failedSystemCallIsClassifiedByTheOperationThatFailed(String call, String side, int errno, Reason expected)
+      throws Exception {
+    try (Isolator isolator =
+        Isolator.builder()
+            .workerMainClass(FaultyWorkerMain.class.getName())
+            .jvmOptions(List.of("-Disolate.test.fault=" + call + ":" + errno + ":" + side))
+            .build()) {
+      assertThatThrownBy(() -> isolator.execute(() -> 6 * 7))
+          .isInstanceOfSatisfying(
+              MemIsolateException.class,
+              e -> {
+                assertThat(e.reason()).isEqualTo(expected);
+                assertThat(e.category()).isEqualTo(expected.category());
+                if (errno != 0 && expected != Reason.CHILD_PIPE_WRITE_FAILED) {
+                  assertThat(e.errno()).hasValue(errno);
+                  assertThat(e).hasMessageContaining(Errno.name(errno));
+                }
+              });
+      // The fault fired once; the worker image is intact.
+      assertThat(isolator.execute(() -> 6 * 7)).isEqualTo(42);
+    }
+  }
+}
