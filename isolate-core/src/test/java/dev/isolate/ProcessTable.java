@@ -1,0 +1,53 @@
+package dev.isolate;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads /proc: this process's resident memory, threads and descriptors, and other processes' parents. */
+final class ProcessTable {
+  private ProcessTable() {}
+
+  static long residentBytes() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+      }
+    }
+    throw new IllegalStateException("no VmRSS in /proc/self/status");
+  }
+
+  static int openDescriptors() throws IOException {
+    try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+      int count = 0;
+      for (Path ignored : fds) {
+        count++;
+      }
+      return count - 1; // the directory stream's own descriptor
+    }
+  }
+
+  /** Pids whose parent is {@code parent}, with their state letter (Z for a zombie). */
+  static List<String> children(long parent) throws IOException {
+    List<String> children = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+      for (Path entry : entries) {
+        String stat;
+        try {
+          stat = Files.readString(entry.resolve("stat"));
+        } catch (IOException gone) {
+          continue;
+        }
+        // pid (comm) state ppid ...; comm may contain spaces, so parse after the last ')'.
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        if (Long.parseLong(fields[1]) == parent) {
+          children.add(entry.getFileName() + ":" + fields[0]);
+        }
+      }
+    }
+    return children;
+  }
+}

@@ -1,0 +1,47 @@
+package dev.isolate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+
+/** After many calls, the caller holds nothing more than it did, and no process is left unreaped. */
+@EnabledOnOs(OS.LINUX)
+@Timeout(300)
+class ResourceHygieneTest {
+
+  @Test
+  void thousandCallsLeaveNoThreadDescriptorOrProcessBehind() throws Exception {
+    try (Isolator isolator = Isolator.builder().forwardChildOutput(false).build()) {
+      isolator.execute(() -> 0);
+      int threadsBefore = Thread.activeCount();
+      int fdsBefore = ProcessTable.openDescriptors();
+      long callerPid = ProcessHandle.current().pid();
+      long workerPid = isolator.workerPid();
+
+      for (int i = 0; i < 1000; i++) {
+        int n = i;
+        if (i % 100 == 99) {
+          assertThatThrownBy(() -> isolator.execute(Libc::segfault)).isInstanceOf(CallableStatusUnknownException.class);
+        } else if (i % 100 == 98) {
+          assertThatThrownBy(() -> isolator.execute(() -> { throw new IllegalStateException("x"); }))
+              .isInstanceOf(CallableExecutedException.class);
+        } else {
+          assertThat(isolator.execute(() -> n + 1)).isEqualTo(n + 1);
+        }
+      }
+
+      assertThat(Thread.activeCount()).isEqualTo(threadsBefore);
+      assertThat(ProcessTable.openDescriptors()).isEqualTo(fdsBefore);
+      List<String> callerChildren = ProcessTable.children(callerPid);
+      assertThat(callerChildren).containsExactly(workerPid + ":S");
+      // The worker image's children are all reaped: none left, zombie or not.
+      assertThat(ProcessTable.children(workerPid)).isEmpty();
+      assertThat(isolator.workerPid()).isEqualTo(workerPid);
+    }
+  }
+}
