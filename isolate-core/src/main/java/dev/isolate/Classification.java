@@ -1,6 +1,5 @@
 package dev.isolate;
 
-import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.io.Input;
 import dev.isolate.MemIsolateException.Facts;
 import dev.isolate.internal.host.CallOutcome;
@@ -213,9 +212,5 @@ final class Classification {
     }
     int lastLine = tail.lastIndexOf('\n');
     return "; its stderr ended with: " + tail.substring(lastLine + 1);
-  }
-
-  static Object readValue(Kryo kryo, Input input) {
-    return kryo.readClassAndObject(input);
   }
 }

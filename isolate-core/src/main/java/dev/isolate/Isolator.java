@@ -187,7 +187,7 @@ public final class Isolator implements AutoCloseable {
   private <T> T resolve(CallOutcome outcome) throws MemIsolateException {
     Kryo kryo = kryos.obtain();
     try {
-      return (T) new Classification(workDirectory, loader, timeout).resolve(outcome, input -> Classification.readValue(kryo, input));
+      return (T) new Classification(workDirectory, loader, timeout).resolve(outcome, kryo::readClassAndObject);
     } finally {
       kryos.free(kryo);
     }

@@ -4,9 +4,11 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import dev.isolate.IsolatedCallable;
+import dev.isolate.internal.wire.Bytes;
 import dev.isolate.internal.wire.ChildRecords;
 import dev.isolate.internal.wire.KryoCodec;
 import dev.isolate.internal.wire.ThrowableCodec;
+import dev.isolate.posix.Errno;
 import dev.isolate.posix.NativeBuffer;
 import dev.isolate.posix.Signals;
 import dev.isolate.posix.SyscallException;
@@ -84,8 +86,8 @@ final class ChildRunner {
     } catch (SyscallException e) {
       resultFd = resultWriteFd;
       byte[] payload = new byte[8];
-      dev.isolate.internal.wire.Bytes.putInt(payload, 0, step);
-      dev.isolate.internal.wire.Bytes.putInt(payload, 4, e.errno());
+      Bytes.putInt(payload, 0, step);
+      Bytes.putInt(payload, 4, e.errno());
       writeRecord(ChildRecords.SETUP_FAILED, payload, 0, payload.length);
       syscalls.exitImmediately(0);
     }
@@ -137,7 +139,7 @@ final class ChildRunner {
     }
     flushStandardStreams();
     byte[] payload = new byte[4];
-    dev.isolate.internal.wire.Bytes.putInt(payload, 0, status);
+    Bytes.putInt(payload, 0, status);
     writeRecord(ChildRecords.EXIT_CALLED, payload, 0, 4);
     syscalls.exitImmediately(status);
   }
@@ -192,7 +194,7 @@ final class ChildRunner {
       try {
         done += syscalls.write(resultFd, buffer, done, length - done);
       } catch (SyscallException e) {
-        if (e.errno() != dev.isolate.posix.Errno.EINTR) {
+        if (e.errno() != Errno.EINTR) {
           syscalls.exitImmediately(ChildRecords.EXIT_RESULT_WRITE_FAILED);
         }
       }

@@ -13,6 +13,7 @@ import dev.isolate.posix.SyscallException;
 import dev.isolate.posix.Syscalls;
 import dev.isolate.posix.Syscalls.WaitResult;
 import java.util.ArrayList;
+import java.util.Arrays;
 
 /**
  * The worker image's one busy thread: reads calls, forks a child per call, relays what each child
@@ -266,7 +267,7 @@ public final class Zygote {
         }
       }
     }
-    return java.util.Arrays.copyOf(fds, n);
+    return Arrays.copyOf(fds, n);
   }
 
   private SyscallException closeCollecting(int fd, SyscallException earlier) {
@@ -403,16 +404,22 @@ public final class Zygote {
     }
   }
 
-  /** A system call failed for this child: kill and reap it, close its pipes, tell the caller. */
+  /** A system call failed for this child: discard it and tell the caller. */
   private void fail(Child child, WorkerStep step, int errno, int value) {
+    int status = discard(child);
+    sendFailed(child.callId, step, errno, child.pid, status, value);
+  }
+
+  /** Kills and reaps {@code child} and closes its pipes; returns the raw wait status, or -1. */
+  private int discard(Child child) {
     int status = killAndReap(child.pid);
     for (int stream = 0; stream < 3; stream++) {
       if (child.fds[stream] >= 0) {
         closeStream(child, stream);
       }
     }
-    sendFailed(child.callId, step, errno, child.pid, status, value);
     child.done = true;
+    return status;
   }
 
   /** SIGKILL, then a blocking reap: a killed child exits at once. The raw wait status, or -1. */
@@ -437,13 +444,7 @@ public final class Zygote {
   private void killRemainingChildren() {
     for (Child child : children) {
       if (!child.done) {
-        killAndReap(child.pid);
-        for (int stream = 0; stream < 3; stream++) {
-          if (child.fds[stream] >= 0) {
-            closeStream(child, stream);
-          }
-        }
-        child.done = true;
+        discard(child);
       }
     }
     children.clear();
@@ -453,13 +454,17 @@ public final class Zygote {
     sendControl(Frames.FAILED, callId, step.code(), errno, childPid, waitStatus, value, 20);
   }
 
-  /** Sends a frame whose payload is up to five ints, of which the first {@code length / 4} are used. */
+  /**
+   * Sends a frame whose payload is the first {@code length / 4} of five ints. Fills a reused array
+   * rather than building one: this runs twice per call in a heap that is never collected.
+   */
   private void sendControl(byte type, long callId, int a, int b, int c, int d, int e, int length) {
     Frames.putHeader(controlBytes, 0, type, callId, length);
-    int[] values = {a, b, c, d, e};
-    for (int i = 0; i < length / 4; i++) {
-      Bytes.putInt(controlBytes, Frames.HEADER + 4 * i, values[i]);
-    }
+    Bytes.putInt(controlBytes, Frames.HEADER, a);
+    Bytes.putInt(controlBytes, Frames.HEADER + 4, b);
+    Bytes.putInt(controlBytes, Frames.HEADER + 8, c);
+    Bytes.putInt(controlBytes, Frames.HEADER + 12, d);
+    Bytes.putInt(controlBytes, Frames.HEADER + 16, e);
     control.put(0, controlBytes, 0, Frames.HEADER + length);
     writeFully(control, Frames.HEADER + length);
   }
