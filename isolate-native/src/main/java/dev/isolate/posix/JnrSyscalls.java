@@ -23,9 +23,11 @@ final class JnrSyscalls implements Syscalls {
 
     int pipe2(@Out int[] fds, int flags);
 
-    long read(int fd, Pointer buffer, long count);
+    // The buffer is passed as an address: a sliced Pointer would be an allocation per call, which the
+    // worker image never gets back, and which fails in a child whose heap is full.
+    long read(int fd, long buffer, long count);
 
-    long write(int fd, Pointer buffer, long count);
+    long write(int fd, long buffer, long count);
 
     int close(int fd);
 
@@ -37,7 +39,7 @@ final class JnrSyscalls implements Syscalls {
 
     int poll(Pointer fds, long count, int timeoutMillis);
 
-    int waitpid(int pid, @Out int[] status, int options);
+    int wait4(int pid, @Out int[] status, int options, Pointer usage);
 
     int kill(int pid, int signal);
 
@@ -58,6 +60,11 @@ final class JnrSyscalls implements Syscalls {
   }
 
   private static final int WNOHANG = 1;
+  /** {@code struct rusage} on 64-bit Linux: two timevals, then longs, ru_maxrss first. */
+  private static final int RUSAGE_BYTES = 144;
+  private static final int RU_UTIME = 0;
+  private static final int RU_STIME = 16;
+  private static final int RU_MAXRSS = 32;
   private static final int PR_SET_PDEATHSIG = 1;
   private static final Object LOADED = load();
   /**
@@ -73,10 +80,16 @@ final class JnrSyscalls implements Syscalls {
 
   private final LibC libc;
   private final Runtime runtime;
+  /**
+   * One {@code struct rusage} per thread, reused: the worker image reaps on one thread with a heap
+   * that is never collected, so memory allocated per call would never come back.
+   */
+  private final ThreadLocal<Pointer> rusage;
 
   private JnrSyscalls(LibC libc) {
     this.libc = libc;
     this.runtime = Runtime.getRuntime(libc);
+    this.rusage = ThreadLocal.withInitial(() -> Memory.allocateDirect(runtime, RUSAGE_BYTES, true));
   }
 
   static Syscalls instance() {
@@ -143,7 +156,7 @@ final class JnrSyscalls implements Syscalls {
   @Override
   public int read(int fd, NativeBuffer buffer, int offset, int length) throws SyscallException {
     checkRange(buffer, offset, length);
-    long n = libc.read(fd, buffer.pointer().slice(offset), length);
+    long n = libc.read(fd, buffer.pointer().address() + offset, length);
     if (n < 0) {
       throw failure("read");
     }
@@ -153,7 +166,7 @@ final class JnrSyscalls implements Syscalls {
   @Override
   public int write(int fd, NativeBuffer buffer, int offset, int length) throws SyscallException {
     checkRange(buffer, offset, length);
-    long n = libc.write(fd, buffer.pointer().slice(offset), length);
+    long n = libc.write(fd, buffer.pointer().address() + offset, length);
     if (n < 0) {
       throw failure("write");
     }
@@ -214,11 +227,20 @@ final class JnrSyscalls implements Syscalls {
   @Override
   public WaitResult waitpid(int pid, boolean noHang) throws SyscallException {
     int[] status = new int[1];
-    int reaped = libc.waitpid(pid, status, noHang ? WNOHANG : 0);
+    Pointer usage = rusage.get();
+    int reaped = libc.wait4(pid, status, noHang ? WNOHANG : 0, usage);
     if (reaped < 0) {
-      throw failure("waitpid");
+      throw failure("wait4");
     }
-    return new WaitResult(reaped, new WaitStatus(status[0]));
+    if (reaped == 0) {
+      return new WaitResult(0, new WaitStatus(status[0]));
+    }
+    long cpuMicros = microseconds(usage, RU_UTIME) + microseconds(usage, RU_STIME);
+    return new WaitResult(reaped, new WaitStatus(status[0]), cpuMicros, usage.getLong(RU_MAXRSS));
+  }
+
+  private static long microseconds(Pointer timeval, int offset) {
+    return timeval.getLong(offset) * 1_000_000L + timeval.getLong(offset + 8);
   }
 
   @Override

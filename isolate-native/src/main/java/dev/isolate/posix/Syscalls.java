@@ -78,10 +78,11 @@ public interface Syscalls {
   int poll(PollSet set, int count, int timeoutMillis) throws SyscallException;
 
   /**
-   * {@code waitpid(pid, &status, noHang ? WNOHANG : 0)}.
+   * {@code wait4(pid, &status, noHang ? WNOHANG : 0, &usage)}: waitpid, plus what the reaped child
+   * used.
    *
-   * @return what waitpid returned: the pid it reaped (or 0 with {@code noHang} when the child still
-   *     runs) and the status it stored
+   * @return what wait4 returned: the pid it reaped (or 0 with {@code noHang} when the child still
+   *     runs), the status and the resource usage it stored
    */
   WaitResult waitpid(int pid, boolean noHang) throws SyscallException;
 
@@ -103,6 +104,15 @@ public interface Syscalls {
   /** {@code getppid()}. */
   int getppid();
 
-  /** What {@link #waitpid} returned. */
-  record WaitResult(int pid, WaitStatus status) {}
+  /**
+   * What {@link #waitpid} returned: the reaped pid, its wait status, the CPU time it used (user plus
+   * system, in microseconds) and its peak resident set size in KiB. Usage is zero when nothing was
+   * reaped.
+   */
+  record WaitResult(int pid, WaitStatus status, long cpuMicros, long maxRssKiB) {
+    /** A result without resource usage. */
+    public WaitResult(int pid, WaitStatus status) {
+      this(pid, status, 0, 0);
+    }
+  }
 }
