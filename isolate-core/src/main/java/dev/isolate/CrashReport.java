@@ -18,6 +18,7 @@ public final class CrashReport {
   private final Integer fatalSignalNumber;
   private final String faultAddress;
   private final String problematicFrame;
+  private final String nativeAllocationFailure;
   private final Path hsErrFile;
   private final String stdoutTail;
   private final String stderrTail;
@@ -27,6 +28,7 @@ public final class CrashReport {
       Integer fatalSignalNumber,
       String faultAddress,
       String problematicFrame,
+      String nativeAllocationFailure,
       Path hsErrFile,
       String stdoutTail,
       String stderrTail) {
@@ -34,6 +36,7 @@ public final class CrashReport {
     this.fatalSignalNumber = fatalSignalNumber;
     this.faultAddress = faultAddress;
     this.problematicFrame = problematicFrame;
+    this.nativeAllocationFailure = nativeAllocationFailure;
     this.hsErrFile = hsErrFile;
     this.stdoutTail = Objects.requireNonNull(stdoutTail);
     this.stderrTail = Objects.requireNonNull(stderrTail);
@@ -59,7 +62,15 @@ public final class CrashReport {
     return Optional.ofNullable(problematicFrame);
   }
 
-  /** The child's {@code hs_err} file, where HotSpot wrote one. */
+  /**
+   * HotSpot's line about a native allocation it could not make, where it died of one, e.g.
+   * {@code "Native memory allocation (mmap) failed to map 65536 bytes..."}.
+   */
+  public Optional<String> nativeAllocationFailure() {
+    return Optional.ofNullable(nativeAllocationFailure);
+  }
+
+  /** The child's {@code hs_err} file, where HotSpot wrote one and it is kept. */
   public Optional<Path> hsErrFile() {
     return Optional.ofNullable(hsErrFile);
   }
@@ -83,6 +94,9 @@ public final class CrashReport {
     }
     if (problematicFrame != null) {
       text.append(", problematicFrame=").append(problematicFrame);
+    }
+    if (nativeAllocationFailure != null) {
+      text.append(", nativeAllocationFailure=").append(nativeAllocationFailure);
     }
     if (hsErrFile != null) {
       text.append(", hsErrFile=").append(hsErrFile);

@@ -4,19 +4,24 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.util.Pool;
 import dev.isolate.MemIsolateException.Facts;
+import dev.isolate.internal.host.CallLimits;
 import dev.isolate.internal.host.CallOutcome;
 import dev.isolate.internal.host.WorkerLaunch;
 import dev.isolate.internal.host.WorkerProcess;
 import dev.isolate.internal.host.WorkerStartException;
 import dev.isolate.internal.wire.KryoCodec;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -33,39 +38,66 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Thread-safe: calls from many threads run in concurrent children and never affect each other.
  * The worker image is started by {@link Builder#build()} in the background (so that its start-up
- * overlaps the caller's own), awaited by the first call, and replaced if it dies. It exits when
- * {@link #close()} is called or the caller's JVM ends.
+ * overlaps the caller's own), awaited by the first call, and replaced if it dies. Its heap is never
+ * collected, so before it fills up a successor is started in the background and takes over between
+ * calls; calls in flight finish on the old one. It exits when {@link #close()} is called or the
+ * caller's JVM ends (it notices its standard input closing).
  *
  * <p><b>Warning:</b> Java code in the child runs in the interpreter (a forked JVM cannot compile),
  * about ten times slower than JIT-compiled code; native code runs at full speed.
  */
 public final class Isolator implements AutoCloseable {
-  private static final long WORKER_HEAP_RESERVE = 128L * 1024 * 1024;
+  /** Heap the worker image keeps for itself on top of the children's budget. */
+  static final long WORKER_HEAP_RESERVE = 128L * 1024 * 1024;
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+  /** Start failures in a row after which new attempts are spaced out, rather than made on every call. */
+  private static final int START_FAILURES_BEFORE_BACKOFF = 3;
+  private static final Duration MAX_START_BACKOFF = Duration.ofMinutes(1);
 
   private final Duration timeout;
   private final long maxHeapBytes;
+  private final long maxNativeMemoryBytes;
+  private final long cpuSeconds;
   private final List<String> jvmOptions;
   private final boolean forwardChildOutput;
   private final String workerMainClass;
   private final Duration startTimeout;
+  private final long recycleAtHeapBytes;
+  private final long recycleAfterCalls;
   private final ClassLoader loader;
   private final Pool<Kryo> kryos;
   private final AtomicLong nextCallId = new AtomicLong(1);
+  private final AtomicInteger workersLaunched = new AtomicInteger();
   private final Object lock = new Object();
-  private Path workDirectory;
+  private final Path workDirectory;
+  private final CrashFiles crashFiles;
   private Path agentJar;
+  /** The worker image that takes new calls. Guarded by lock, like everything below. */
   private WorkerProcess worker;
+  /** Started in the background to take over from {@link #worker} before its heap runs out. */
+  private WorkerProcess successor;
+  private long successorLaunchedAt;
+  /** Replaced worker images finishing their calls in flight; stopped by close(). */
+  private final List<WorkerProcess> retired = new ArrayList<>();
   private WorkerStartException startFailure;
+  private int startFailuresInARow;
+  private String lastStartFailure = "";
+  private long noStartBefore;
   private volatile boolean closed;
 
-  private Isolator(Builder builder) {
+  private Isolator(Builder builder, Path workDirectory, Path crashDirectory) {
     this.timeout = builder.timeout;
     this.maxHeapBytes = builder.maxHeapBytes;
+    this.maxNativeMemoryBytes = builder.maxNativeMemoryBytes;
+    this.cpuSeconds = builder.cpuSeconds;
     this.jvmOptions = List.copyOf(builder.jvmOptions);
     this.forwardChildOutput = builder.forwardChildOutput;
     this.workerMainClass = builder.workerMainClass;
     this.startTimeout = builder.startTimeout;
+    this.recycleAtHeapBytes = builder.recycleAtHeapBytes;
+    this.recycleAfterCalls = builder.recycleAfterCalls;
+    this.workDirectory = workDirectory;
+    this.crashFiles = new CrashFiles(crashDirectory, builder.keepCrashReports);
     ClassLoader context = Thread.currentThread().getContextClassLoader();
     this.loader = context != null ? context : Isolator.class.getClassLoader();
     this.kryos =
@@ -76,11 +108,18 @@ public final class Isolator implements AutoCloseable {
           }
         };
     synchronized (lock) {
-      launchWorker();
+      try {
+        worker = launchWorker();
+      } catch (WorkerStartException e) {
+        startFailure = e;
+      }
     }
   }
 
-  /** A builder with the defaults: no timeout, a 512 MiB heap for each child, no extra JVM options. */
+  /**
+   * A builder with the defaults: no timeout, a 512 MiB Java heap for each child, no native memory or
+   * CPU limit, no extra JVM options, child output forwarded, the last 10 crash reports kept.
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -95,11 +134,26 @@ public final class Isolator implements AutoCloseable {
    * @throws CallableStatusUnknownException if the child died, was killed or timed out
    */
   public <T> T execute(IsolatedCallable<T> callable) throws MemIsolateException {
+    return execute(callable, limits(timeout));
+  }
+
+  /**
+   * Runs {@code callable} like {@link #execute(IsolatedCallable)}, with {@code timeout} instead of the
+   * isolator's own for this call.
+   *
+   * @throws IllegalArgumentException if {@code timeout} is zero, negative or too large
+   * @throws CallableStatusUnknownException with {@link Reason#TIMED_OUT} if the call ran past it
+   */
+  public <T> T execute(IsolatedCallable<T> callable, Duration timeout) throws MemIsolateException {
+    return execute(callable, limits(checkedTimeout(timeout)));
+  }
+
+  private <T> T execute(IsolatedCallable<T> callable, CallLimits limits) throws MemIsolateException {
     Objects.requireNonNull(callable, "callable");
     checkOpen();
     byte[] request = serialize(callable);
-    CallOutcome outcome = readyWorker().call(nextCallId.getAndIncrement(), timeoutNanos(), request).join();
-    return resolve(outcome);
+    CallOutcome outcome = send(limits, request).join();
+    return resolve(outcome, limits);
   }
 
   /**
@@ -112,17 +166,30 @@ public final class Isolator implements AutoCloseable {
    * @throws IllegalStateException if this isolator is closed
    */
   public <T> CompletableFuture<T> submit(IsolatedCallable<T> callable) {
+    return submit(callable, limits(timeout));
+  }
+
+  /**
+   * Runs {@code callable} like {@link #submit(IsolatedCallable)}, with {@code timeout} instead of the
+   * isolator's own for this call.
+   *
+   * @throws IllegalArgumentException if {@code timeout} is zero, negative or too large
+   */
+  public <T> CompletableFuture<T> submit(IsolatedCallable<T> callable, Duration timeout) {
+    return submit(callable, limits(checkedTimeout(timeout)));
+  }
+
+  private <T> CompletableFuture<T> submit(IsolatedCallable<T> callable, CallLimits limits) {
     Objects.requireNonNull(callable, "callable");
     checkOpen();
     CompletableFuture<T> result = new CompletableFuture<>();
     try {
       byte[] request = serialize(callable);
-      readyWorker()
-          .call(nextCallId.getAndIncrement(), timeoutNanos(), request)
+      send(limits, request)
           .whenComplete(
               (outcome, unexpected) -> {
                 try {
-                  result.complete(this.<T>resolve(outcome));
+                  result.complete(this.<T>resolve(outcome, limits));
                 } catch (MemIsolateException | RuntimeException e) {
                   result.completeExceptionally(e);
                 }
@@ -139,18 +206,25 @@ public final class Isolator implements AutoCloseable {
    */
   @Override
   public void close() {
-    WorkerProcess stopping;
+    List<WorkerProcess> stopping = new ArrayList<>();
     synchronized (lock) {
       if (closed) {
         return;
       }
       closed = true;
-      stopping = worker;
+      stopping.add(worker);
+      stopping.add(successor);
+      stopping.addAll(retired);
       worker = null;
+      successor = null;
+      retired.clear();
     }
-    if (stopping != null) {
-      stopping.close(CLOSE_GRACE);
+    for (WorkerProcess process : stopping) {
+      if (process != null) {
+        process.close(CLOSE_GRACE);
+      }
     }
+    crashFiles.prune();
     deleteWorkFiles();
   }
 
@@ -160,8 +234,8 @@ public final class Isolator implements AutoCloseable {
     }
   }
 
-  private long timeoutNanos() {
-    return timeout == null ? 0 : timeout.toNanos();
+  private CallLimits limits(Duration callTimeout) {
+    return new CallLimits(callTimeout == null ? 0 : callTimeout.toNanos(), maxNativeMemoryBytes, cpuSeconds);
   }
 
   private byte[] serialize(IsolatedCallable<?> callable) throws CallableDidNotExecuteException {
@@ -184,64 +258,168 @@ public final class Isolator implements AutoCloseable {
   }
 
   @SuppressWarnings("unchecked")
-  private <T> T resolve(CallOutcome outcome) throws MemIsolateException {
+  private <T> T resolve(CallOutcome outcome, CallLimits limits) throws MemIsolateException {
     Kryo kryo = kryos.obtain();
     try {
-      return (T) new Classification(workDirectory, loader, timeout).resolve(outcome, kryo::readClassAndObject);
+      return (T) new Classification(crashFiles, loader, limits).resolve(outcome, kryo::readClassAndObject);
     } finally {
       kryos.free(kryo);
     }
   }
 
-  /** The worker image, started and warm; a dead one is replaced. */
+  /** Hands the call to the serving worker image; one that retired meanwhile passes it to its successor. */
+  private CompletableFuture<CallOutcome> send(CallLimits limits, byte[] request) throws CallableDidNotExecuteException {
+    long callId = nextCallId.getAndIncrement();
+    while (true) {
+      CompletableFuture<CallOutcome> sent = readyWorker().call(callId, limits, request);
+      if (sent != null) {
+        return sent;
+      }
+    }
+  }
+
+  /** The worker image, started and warm; a dead one is replaced, a full one recycled. */
   private WorkerProcess readyWorker() throws CallableDidNotExecuteException {
     synchronized (lock) {
       checkOpen();
+      retired.removeIf(WorkerProcess::exited);
+      adoptSuccessorIfReady();
       if (worker == null || !worker.alive()) {
-        launchWorker();
+        replaceDeadWorker();
       }
       try {
-        if (startFailure != null) {
-          throw startFailure;
-        }
         worker.awaitReady(startTimeout);
-        return worker;
+        startFailuresInARow = 0;
       } catch (WorkerStartException e) {
-        if (worker != null) {
-          worker.close(CLOSE_GRACE);
-          worker = null;
-        }
-        startFailure = null;
-        throw (CallableDidNotExecuteException)
-            new Facts(Reason.WORKER_START_FAILED, e.getMessage() + "; the callable did not run").cause(e.getCause()).toException();
+        worker.close(CLOSE_GRACE);
+        worker = null;
+        throw startFailed(e);
+      }
+      if (worker.heapUsedBytes() >= recycleAtHeapBytes || worker.callsTaken() >= recycleAfterCalls) {
+        recycle();
+      }
+      return worker;
+    }
+  }
+
+  private void replaceDeadWorker() throws CallableDidNotExecuteException {
+    if (worker != null) {
+      worker.close(CLOSE_GRACE);
+      worker = null;
+    }
+    if (successor != null) {
+      worker = successor;
+      successor = null;
+      return;
+    }
+    if (startFailure == null && startFailuresInARow >= START_FAILURES_BEFORE_BACKOFF && System.nanoTime() - noStartBefore < 0) {
+      throw (CallableDidNotExecuteException)
+          new Facts(
+                  Reason.WORKER_START_FAILED,
+                  "the worker image failed to start " + startFailuresInARow + " times in a row; the next attempt is in "
+                      + (noStartBefore - System.nanoTime()) / 1_000_000 + " ms; last failure: " + lastStartFailure
+                      + "; the callable did not run")
+              .toException();
+    }
+    try {
+      if (startFailure != null) {
+        throw startFailure;
+      }
+      worker = launchWorker();
+    } catch (WorkerStartException e) {
+      throw startFailed(e);
+    } finally {
+      startFailure = null;
+    }
+  }
+
+  private CallableDidNotExecuteException startFailed(WorkerStartException e) {
+    startFailuresInARow++;
+    lastStartFailure = e.getMessage();
+    if (startFailuresInARow >= START_FAILURES_BEFORE_BACKOFF) {
+      long backoffMillis =
+          Math.min(MAX_START_BACKOFF.toMillis(), 1000L << Math.min(20, startFailuresInARow - START_FAILURES_BEFORE_BACKOFF));
+      noStartBefore = System.nanoTime() + backoffMillis * 1_000_000;
+    }
+    return (CallableDidNotExecuteException)
+        new Facts(Reason.WORKER_START_FAILED, e.getMessage() + "; the callable did not run").cause(e.getCause()).toException();
+  }
+
+  /**
+   * The worker image has served long enough, or its heap is filling up: start a successor in the
+   * background, or, once the heap is at the point where a child's budget is no longer guaranteed,
+   * wait for the successor.
+   */
+  private void recycle() {
+    if (successor == null) {
+      if (System.nanoTime() - noStartBefore < 0) {
+        return;
+      }
+      try {
+        successor = launchWorker();
+        successorLaunchedAt = System.nanoTime();
+      } catch (WorkerStartException e) {
+        startFailed(e);
+      }
+      return;
+    }
+    if (worker.heapUsedBytes() >= recycleAtHeapBytes + WORKER_HEAP_RESERVE / 4) {
+      try {
+        successor.awaitReady(startTimeout);
+        adoptSuccessorIfReady();
+      } catch (WorkerStartException e) {
+        successor = null;
+        startFailed(e);
       }
     }
   }
 
-  /** Starts a worker image process without waiting for it; a failure is kept for the next call to report. */
-  private void launchWorker() {
-    startFailure = null;
+  /** Lets a warm successor take new calls; the old worker image finishes its calls in flight and exits. */
+  private void adoptSuccessorIfReady() {
+    if (successor == null) {
+      return;
+    }
+    if (successor.ready()) {
+      if (worker != null) {
+        worker.retire();
+        retired.add(worker);
+      }
+      worker = successor;
+      successor = null;
+    } else if (successor.failedToStart() || System.nanoTime() - successorLaunchedAt > startTimeout.toNanos()) {
+      WorkerProcess failed = successor;
+      successor = null;
+      failed.close(CLOSE_GRACE);
+      try {
+        failed.awaitReady(Duration.ZERO);
+      } catch (WorkerStartException e) {
+        startFailed(e);
+      }
+    }
+  }
+
+  /** Starts a worker image process without waiting for it to warm up. */
+  private WorkerProcess launchWorker() throws WorkerStartException {
     try {
-      if (workDirectory == null) {
-        workDirectory = Files.createTempDirectory("isolate-");
+      if (agentJar == null) {
         agentJar = WorkerLaunch.writeAgentJar(workDirectory);
       }
       List<String> command =
-          WorkerLaunch.command(agentJar, workDirectory, maxHeapBytes + WORKER_HEAP_RESERVE, jvmOptions, workerMainClass);
-      worker = WorkerProcess.start(command, forwardChildOutput);
+          WorkerLaunch.command(
+              agentJar, crashFiles.directory(), maxHeapBytes + WORKER_HEAP_RESERVE, jvmOptions, workerMainClass);
+      workersLaunched.incrementAndGet();
+      return WorkerProcess.start(command, forwardChildOutput);
     } catch (IOException e) {
-      worker = null;
-      startFailure = new WorkerStartException("could not start the worker image: " + e.getMessage(), e);
+      throw new WorkerStartException("could not start the worker image: " + e.getMessage(), e);
     }
   }
 
-  /** Removes the agent jar, and the directory if no crash report is left in it. */
+  /** Removes the agent jar, and the work directory unless crash reports are kept in it. */
   private void deleteWorkFiles() {
-    if (workDirectory == null) {
-      return;
-    }
     try {
-      Files.deleteIfExists(agentJar);
+      if (agentJar != null) {
+        Files.deleteIfExists(agentJar);
+      }
       try (DirectoryStream<Path> left = Files.newDirectoryStream(workDirectory)) {
         if (!left.iterator().hasNext()) {
           Files.delete(workDirectory);
@@ -254,67 +432,150 @@ public final class Isolator implements AutoCloseable {
 
   /** Where this isolator's children write their {@code hs_err} files; for tests and diagnostics. */
   Path crashDirectory() {
-    return workDirectory;
+    return crashFiles.directory();
   }
 
-  /** The worker image's pid, if one runs; for tests and diagnostics. */
+  /** The serving worker image's pid, if one runs; for tests and diagnostics. */
   long workerPid() {
     synchronized (lock) {
       return worker == null ? -1 : worker.pid();
     }
   }
 
-  /** Settings of an {@link Isolator}; every setter checks its value at once. */
+  /** The serving worker image's heap in use at its last fork; for tests and diagnostics. */
+  long workerHeapUsedBytes() {
+    synchronized (lock) {
+      return worker == null ? -1 : worker.heapUsedBytes();
+    }
+  }
+
+  /** How many worker image processes this isolator has started; for tests and diagnostics. */
+  int workersLaunched() {
+    return workersLaunched.get();
+  }
+
+  /**
+   * Settings of an {@link Isolator}. Every setter checks its value at once and throws
+   * {@link IllegalArgumentException} naming the setting; {@link #build()} checks how they combine.
+   */
   public static final class Builder {
+    private static final long MIB = 1024L * 1024;
+    /** Options that would bring back a JIT compiler or a collecting GC, each of which hangs forked children. */
+    private static final List<String> FORK_UNSAFE_OPTION_PREFIXES =
+        List.of(
+            "-Xmixed", "-Xcomp", "-Xbatch", "-XX:+UseSerialGC", "-XX:+UseParallelGC", "-XX:+UseG1GC", "-XX:+UseZGC",
+            "-XX:+UseShenandoahGC", "-XX:-UseEpsilonGC", "-XX:+BackgroundCompilation");
+
     private Duration timeout;
-    private long maxHeapBytes = 512L * 1024 * 1024;
+    private long maxHeapBytes = 512 * MIB;
+    private long maxNativeMemoryBytes;
+    private long cpuSeconds;
     private List<String> jvmOptions = List.of();
     private boolean forwardChildOutput = true;
+    private int keepCrashReports = 10;
+    private Path crashDirectory;
     private String workerMainClass = WorkerLaunch.MAIN_CLASS;
     private Duration startTimeout = Duration.ofSeconds(60);
+    private long recycleAtHeapBytes = WORKER_HEAP_RESERVE / 2;
+    /**
+     * What the worker image allocates per call (about 120 bytes of heap, a little native memory) is
+     * never given back; replacing it every so many calls keeps its memory flat, for the price of a
+     * JVM start in the background.
+     */
+    private long recycleAfterCalls = 10_000;
 
     private Builder() {}
 
     /**
-     * A wall-clock limit for each call: at the deadline the child is killed and the call fails with
-     * {@link Reason#TIMED_OUT}. Default: none.
+     * A wall-clock limit for each call: at the deadline the child is killed with {@code SIGKILL}, and
+     * the call fails with {@link Reason#TIMED_OUT}, whatever the child was doing (Java, native code,
+     * a blocking system call). Default: none. A call can set its own with
+     * {@link Isolator#execute(IsolatedCallable, Duration)}.
      *
-     * @throws IllegalArgumentException if {@code perCall} is zero or negative
+     * @throws IllegalArgumentException if {@code perCall} is zero, negative, or longer than 292 years
      */
     public Builder timeout(Duration perCall) {
-      Objects.requireNonNull(perCall, "perCall");
-      if (perCall.isZero() || perCall.isNegative()) {
-        throw new IllegalArgumentException("timeout must be positive, got " + perCall);
-      }
-      this.timeout = perCall;
+      this.timeout = checkedTimeout(perCall);
       return this;
     }
 
     /**
-     * The Java heap each child may use (at least; the worker image adds a reserve for itself). An
-     * allocation past it throws {@link OutOfMemoryError} in the callable. Default: 512 MiB.
+     * The Java heap each child may use: an allocation past it throws {@link OutOfMemoryError} in the
+     * callable. The worker image's {@code -Xmx} is this plus a reserve of its own. Default: 512 MiB.
      *
      * @throws IllegalArgumentException below 16 MiB, or so large that the worker's heap would overflow
      */
     public Builder maxHeapBytes(long bytes) {
-      if (bytes < 16L * 1024 * 1024) {
+      if (bytes < 16 * MIB) {
         throw new IllegalArgumentException("maxHeapBytes must be at least 16 MiB (16777216), got " + bytes);
       }
       if (bytes > Long.MAX_VALUE / 2 - WORKER_HEAP_RESERVE) {
-        throw new IllegalArgumentException("maxHeapBytes is too large: " + bytes);
+        throw new IllegalArgumentException(
+            "maxHeapBytes " + bytes + " is too large: with the worker's reserve of " + WORKER_HEAP_RESERVE
+                + " bytes it overflows a JVM heap size");
       }
       this.maxHeapBytes = bytes;
       return this;
     }
 
     /**
+     * The native memory each child may map on top of what it inherits from the worker image: malloc,
+     * mmap, thread stacks and direct buffers. Set as the child's {@code RLIMIT_AS} (its address space
+     * at fork plus {@code bytes}), which leaves the Java heap alone: HotSpot reserves that at start.
+     * Past the limit, allocations fail ({@code malloc} returns {@code NULL}); a child that dies of it
+     * fails with {@link Reason#NATIVE_MEMORY_LIMIT_EXCEEDED} when HotSpot reports the failed
+     * allocation, and with a message that names the limit otherwise. Each new thread that mallocs
+     * reserves a 64 MiB glibc arena of address space. Default: no limit.
+     *
+     * @throws IllegalArgumentException below 1 MiB
+     */
+    public Builder maxNativeMemoryBytes(long bytes) {
+      if (bytes < MIB) {
+        throw new IllegalArgumentException("maxNativeMemoryBytes must be at least 1 MiB (1048576), got " + bytes);
+      }
+      this.maxNativeMemoryBytes = bytes;
+      return this;
+    }
+
+    /**
+     * The CPU time (user plus system) each child may use, set as its {@code RLIMIT_CPU}: whole seconds,
+     * rounded up. Past it the kernel sends {@code SIGXCPU}, and {@code SIGKILL} a second later; the call
+     * fails with {@link Reason#CPU_TIME_LIMIT_EXCEEDED}. Unlike {@link #timeout}, a child that sleeps
+     * or waits uses none. Default: no limit.
+     *
+     * @throws IllegalArgumentException if {@code perCall} is zero, negative, or over 68 years
+     */
+    public Builder maxCpuTime(Duration perCall) {
+      Objects.requireNonNull(perCall, "perCall");
+      if (perCall.isZero() || perCall.isNegative()) {
+        throw new IllegalArgumentException("maxCpuTime must be positive, got " + perCall);
+      }
+      long seconds = perCall.getSeconds() + (perCall.getNano() > 0 ? 1 : 0);
+      if (seconds > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("maxCpuTime must be at most " + Integer.MAX_VALUE + " seconds, got " + perCall);
+      }
+      this.cpuSeconds = seconds;
+      return this;
+    }
+
+    /**
      * JVM options appended to the worker image's own (for example {@code -Djava.library.path=...} or
-     * {@code --add-opens ...}). Options that turn the JIT or a collecting GC back on break fork safety.
+     * {@code --add-opens ...}).
+     *
+     * @throws IllegalArgumentException for an option that turns a JIT compiler or a collecting GC back
+     *     on ({@code -Xmixed}, {@code -XX:+UseG1GC}, ...): forked children of such a JVM hang
      */
     public Builder jvmOptions(List<String> extra) {
       Objects.requireNonNull(extra, "extra");
       for (String option : extra) {
         Objects.requireNonNull(option, "jvmOptions must not contain null");
+        for (String unsafe : FORK_UNSAFE_OPTION_PREFIXES) {
+          if (option.startsWith(unsafe)) {
+            throw new IllegalArgumentException(
+                "jvmOptions: " + option + " brings back a JIT compiler or a collecting GC, and a child forked from"
+                    + " such a JVM can hang; the worker image runs -Xint with Epsilon on purpose");
+          }
+        }
       }
       this.jvmOptions = List.copyOf(extra);
       return this;
@@ -322,11 +583,37 @@ public final class Isolator implements AutoCloseable {
 
     /**
      * Whether each child's standard output and error are copied to the caller's {@code System.out}
-     * and {@code System.err}, line by line, prefixed with the child's pid. Default: true. The last
-     * 64 KiB of each are kept in {@link CrashReport} either way.
+     * and {@code System.err}, line by line, each line prefixed with {@code [isolate child <pid>]}.
+     * Default: true. The last 64 KiB of each are kept on every {@link MemIsolateException} either way.
      */
     public Builder forwardChildOutput(boolean forward) {
       this.forwardChildOutput = forward;
+      return this;
+    }
+
+    /**
+     * How many {@code hs_err} files of crashed children to keep in the crash directory; older ones
+     * are deleted as new ones appear. 0 deletes each right after it is read into the
+     * {@link CrashReport} (which then has no {@link CrashReport#hsErrFile()}). Default: 10.
+     *
+     * @throws IllegalArgumentException if {@code count} is negative
+     */
+    public Builder keepCrashReports(int count) {
+      if (count < 0) {
+        throw new IllegalArgumentException("keepCrashReports must not be negative, got " + count);
+      }
+      this.keepCrashReports = count;
+      return this;
+    }
+
+    /**
+     * Where children write their {@code hs_err} files; created if missing. Isolators that share one
+     * directory share its {@link #keepCrashReports} budget, which bounds a whole CI run. Default: a
+     * temporary directory of this isolator, removed by {@link Isolator#close()} when no report is
+     * kept in it.
+     */
+    public Builder crashDirectory(Path directory) {
+      this.crashDirectory = Objects.requireNonNull(directory, "directory");
       return this;
     }
 
@@ -342,9 +629,91 @@ public final class Isolator implements AutoCloseable {
       return this;
     }
 
-    /** An isolator whose worker image starts now, in the background. */
-    public Isolator build() {
-      return new Isolator(this);
+    /** For tests: the worker heap use at which a successor is started. Default: half the reserve. */
+    Builder recycleAtHeapBytes(long bytes) {
+      this.recycleAtHeapBytes = bytes;
+      return this;
     }
+
+    /** For tests: the number of calls after which a successor is started. Default: 10 000. */
+    Builder recycleAfterCalls(long calls) {
+      this.recycleAfterCalls = calls;
+      return this;
+    }
+
+    /**
+     * An isolator whose worker image starts now, in the background.
+     *
+     * @throws IllegalArgumentException if {@link #jvmOptions} set a heap ({@code -Xmx},
+     *     {@code -XX:MaxHeapSize}) smaller than {@link #maxHeapBytes} plus the worker's reserve, or
+     *     the crash directory cannot be created
+     */
+    public Isolator build() {
+      long workerHeap = maxHeapBytes + WORKER_HEAP_RESERVE;
+      for (String option : jvmOptions) {
+        long heap = heapOption(option);
+        if (heap >= 0 && heap < workerHeap) {
+          throw new IllegalArgumentException(
+              "jvmOptions: " + option + " gives the worker image a heap of " + heap + " bytes, below maxHeapBytes "
+                  + maxHeapBytes + " plus its reserve of " + WORKER_HEAP_RESERVE + " (" + workerHeap
+                  + "); drop the option and set maxHeapBytes instead");
+        }
+      }
+      if (crashDirectory != null) {
+        try {
+          Files.createDirectories(crashDirectory);
+        } catch (IOException e) {
+          throw new IllegalArgumentException("crashDirectory " + crashDirectory + " cannot be created: " + e, e);
+        }
+      }
+      Path work;
+      try {
+        work = Files.createTempDirectory("isolate-");
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot create the isolator's temporary directory: " + e.getMessage(), e);
+      }
+      return new Isolator(this, work, crashDirectory != null ? crashDirectory : work);
+    }
+
+    /** The bytes an {@code -Xmx} or {@code -XX:MaxHeapSize} option sets, or -1 for other options. */
+    private static long heapOption(String option) {
+      String value;
+      if (option.startsWith("-Xmx")) {
+        value = option.substring(4);
+      } else if (option.startsWith("-XX:MaxHeapSize=")) {
+        value = option.substring("-XX:MaxHeapSize=".length());
+      } else {
+        return -1;
+      }
+      String lower = value.toLowerCase(Locale.ROOT);
+      long unit = 1;
+      switch (lower.isEmpty() ? ' ' : lower.charAt(lower.length() - 1)) {
+        case 'k' -> unit = 1024;
+        case 'm' -> unit = MIB;
+        case 'g' -> unit = 1024 * MIB;
+        case 't' -> unit = 1024 * 1024 * MIB;
+        default -> unit = 1;
+      }
+      String digits = unit == 1 ? lower : lower.substring(0, lower.length() - 1);
+      try {
+        return Math.multiplyExact(Long.parseLong(digits), unit);
+      } catch (NumberFormatException | ArithmeticException e) {
+        throw new IllegalArgumentException("jvmOptions: cannot read the heap size in " + option, e);
+      }
+    }
+  }
+
+  /** A per-call timeout, checked as the builder checks its own. */
+  private static Duration checkedTimeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isZero() || timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+    }
+    try {
+      timeout.toNanos();
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException("timeout must be at most 292 years (Long.MAX_VALUE ns), got " + timeout, e);
+    }
+    return timeout;
   }
 }

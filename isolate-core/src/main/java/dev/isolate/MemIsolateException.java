@@ -1,5 +1,6 @@
 package dev.isolate;
 
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -28,6 +29,11 @@ public abstract sealed class MemIsolateException extends Exception
   private final Integer signal;
   private final Integer exitStatus;
   private final transient CrashReport crashReport;
+  private final Integer childPid;
+  private final Duration elapsed;
+  private final Duration timeout;
+  private final String stdoutTail;
+  private final String stderrTail;
 
   MemIsolateException(Facts facts) {
     super(facts.message, facts.cause);
@@ -36,6 +42,11 @@ public abstract sealed class MemIsolateException extends Exception
     this.signal = facts.signal;
     this.exitStatus = facts.exitStatus;
     this.crashReport = facts.crashReport;
+    this.childPid = facts.childPid;
+    this.elapsed = facts.elapsed;
+    this.timeout = facts.timeout;
+    this.stdoutTail = facts.stdoutTail;
+    this.stderrTail = facts.stderrTail;
   }
 
   /** Whether the callable ran: the key for retry logic. */
@@ -72,6 +83,31 @@ public abstract sealed class MemIsolateException extends Exception
     return Optional.ofNullable(crashReport);
   }
 
+  /** The pid of the child that ran (or was to run) the callable, where one was forked. */
+  public OptionalInt childPid() {
+    return optional(childPid);
+  }
+
+  /** How long the call took, from handing it to the worker image until its child was reaped. */
+  public Optional<Duration> elapsed() {
+    return Optional.ofNullable(elapsed);
+  }
+
+  /** The wall-clock limit the call ran under, for {@link Reason#TIMED_OUT}. */
+  public Optional<Duration> timeout() {
+    return Optional.ofNullable(timeout);
+  }
+
+  /** The last bytes (at most 64 KiB) the child wrote to its standard output; empty if none. */
+  public String stdoutTail() {
+    return stdoutTail;
+  }
+
+  /** The last bytes (at most 64 KiB) the child wrote to its standard error; empty if none. */
+  public String stderrTail() {
+    return stderrTail;
+  }
+
   private static OptionalInt optional(Integer value) {
     return value == null ? OptionalInt.empty() : OptionalInt.of(value);
   }
@@ -85,6 +121,11 @@ public abstract sealed class MemIsolateException extends Exception
     Integer signal;
     Integer exitStatus;
     CrashReport crashReport;
+    Integer childPid;
+    Duration elapsed;
+    Duration timeout;
+    String stdoutTail = "";
+    String stderrTail = "";
 
     Facts(Reason reason, String message) {
       this.reason = Objects.requireNonNull(reason, "reason");
@@ -113,6 +154,27 @@ public abstract sealed class MemIsolateException extends Exception
 
     Facts crashReport(CrashReport value) {
       crashReport = value;
+      return this;
+    }
+
+    Facts childPid(int value) {
+      childPid = value;
+      return this;
+    }
+
+    Facts elapsed(Duration value) {
+      elapsed = value;
+      return this;
+    }
+
+    Facts timeout(Duration value) {
+      timeout = value;
+      return this;
+    }
+
+    Facts output(String stdout, String stderr) {
+      stdoutTail = Objects.requireNonNull(stdout);
+      stderrTail = Objects.requireNonNull(stderr);
       return this;
     }
 

@@ -43,8 +43,12 @@ public enum Reason {
   CHILD_PROCESS_KILLED_BY_SIGNAL(Category.STATUS_UNKNOWN),
   /** {@code waitpid()} returned a pid other than the child's. */
   UNEXPECTED_WAITPID_RETURN_VALUE(Category.STATUS_UNKNOWN),
-  /** The call ran past its deadline and the child was killed. */
+  /** The call ran past its deadline and the child was killed; {@code timeout()} and {@code elapsed()} say when. */
   TIMED_OUT(Category.STATUS_UNKNOWN),
+  /** The child used up its CPU-time limit ({@code RLIMIT_CPU}) and the kernel killed it. */
+  CPU_TIME_LIMIT_EXCEEDED(Category.STATUS_UNKNOWN),
+  /** The child died because a native allocation failed at its native memory limit ({@code RLIMIT_AS}). */
+  NATIVE_MEMORY_LIMIT_EXCEEDED(Category.STATUS_UNKNOWN),
   /** The worker image died while the call was in flight; its child was killed with it. */
   WORKER_DIED(Category.STATUS_UNKNOWN);
 

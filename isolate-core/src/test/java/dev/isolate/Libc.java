@@ -24,9 +24,34 @@ public interface Libc {
 
   int kill(int pid, int signal);
 
+  int pthread_spin_init(Pointer lock, int shared);
+
+  int pthread_spin_lock(Pointer lock);
+
   /** Segfaults in libc's strlen. */
   static long segfault() {
     return INSTANCE.strlen(1);
+  }
+
+  /** Spins in C forever: takes a spin lock it already holds. */
+  static int spinForever() {
+    Pointer lock = INSTANCE.malloc(64);
+    INSTANCE.pthread_spin_init(lock, 0);
+    INSTANCE.pthread_spin_lock(lock);
+    return INSTANCE.pthread_spin_lock(lock);
+  }
+
+  /** Mallocs in shrinking blocks until even 64 bytes fail: all the address space a limit allows is taken. */
+  static long exhaustNativeMemory() {
+    long total = 0;
+    for (long size = 16L << 20; size >= 64; ) {
+      if (INSTANCE.malloc(size) == null) {
+        size /= 2;
+      } else {
+        total += size;
+      }
+    }
+    return total;
   }
 
   /** Allocates {@code bytes} with malloc and touches every page, so that they are really resident. */

@@ -13,8 +13,17 @@ public sealed interface CallOutcome {
 
   /** The child was reaped; {@code resultChunks} is everything it wrote on its result pipe. */
   record ChildExited(
-      int childPid, WaitStatus status, boolean killedAtDeadline, long elapsedNanos, List<byte[]> resultChunks, ChildOutput output)
+      int childPid,
+      WaitStatus status,
+      boolean killedAtDeadline,
+      long elapsedNanos,
+      Usage usage,
+      List<byte[]> resultChunks,
+      ChildOutput output)
       implements CallOutcome {}
+
+  /** What a reaped child used, as {@code wait4} reported it. */
+  record Usage(int cpuMillis, int maxRssKiB) {}
 
   /** A system call of the worker image failed for this call. */
   record WorkerFailed(

@@ -38,6 +38,11 @@ public final class WorkerProcess {
   private final Thread stderrPump;
   private volatile boolean dead;
   private volatile boolean closing;
+  /** Takes no new calls; its input is closed, and so it exits, once the calls in flight are done. Guarded by toWorker. */
+  private boolean retiring;
+  private boolean inputClosed;
+  private volatile long heapUsedBytes;
+  private volatile long callsTaken;
   private volatile String howItEnded;
 
   private WorkerProcess(Process process, boolean forwardChildOutput) {
@@ -97,30 +102,91 @@ public final class WorkerProcess {
     return !dead && !closing;
   }
 
-  /** Sends a call; the future completes when the worker image reports its end. Never completes exceptionally. */
-  public CompletableFuture<CallOutcome> call(long callId, long timeoutNanos, byte[] callable) {
+  /** Whether it has finished starting and can take calls now. */
+  public boolean ready() {
+    return ready.isDone() && !ready.isCompletedExceptionally() && alive();
+  }
+
+  /** Whether it stopped before it was ready. */
+  public boolean failedToStart() {
+    return ready.isCompletedExceptionally();
+  }
+
+  /** How much of its heap, which is never collected, was in use when it last forked. */
+  public long heapUsedBytes() {
+    return heapUsedBytes;
+  }
+
+  /** How many calls it has been sent. */
+  public long callsTaken() {
+    return callsTaken;
+  }
+
+  /**
+   * Sends a call; the future completes when the worker image reports its end, and never
+   * exceptionally.
+   *
+   * @return null if this worker image is retiring: the caller sends the call to its successor
+   */
+  public CompletableFuture<CallOutcome> call(long callId, CallLimits limits, byte[] callable) {
     PendingCall call = new PendingCall(callId, forwardChildOutput);
-    pending.put(callId, call);
-    if (dead) {
-      pending.remove(callId);
-      call.future.complete(new CallOutcome.NotDelivered(pid(), "the worker image " + howItEnded));
-      return call.future;
-    }
-    byte[] header = new byte[Frames.HEADER + 8];
-    Frames.putHeader(header, 0, Frames.CALL, callId, 8 + callable.length);
-    Bytes.putLong(header, Frames.HEADER, timeoutNanos);
-    try {
-      synchronized (toWorker) {
+    byte[] header = new byte[Frames.HEADER + Frames.CALL_LIMITS];
+    Frames.putHeader(header, 0, Frames.CALL, callId, Frames.CALL_LIMITS + callable.length);
+    Bytes.putLong(header, Frames.HEADER, limits.timeoutNanos());
+    Bytes.putLong(header, Frames.HEADER + 8, limits.nativeMemoryBytes());
+    Bytes.putLong(header, Frames.HEADER + 16, limits.cpuSeconds());
+    synchronized (toWorker) {
+      if (retiring) {
+        return null;
+      }
+      pending.put(callId, call);
+      callsTaken++;
+      if (dead) {
+        pending.remove(callId);
+        call.future.complete(new CallOutcome.NotDelivered(pid(), "the worker image " + howItEnded));
+        return call.future;
+      }
+      try {
         toWorker.write(header);
         toWorker.write(callable);
         toWorker.flush();
+      } catch (IOException e) {
+        pending.remove(callId);
+        call.future.complete(
+            new CallOutcome.NotDelivered(pid(), "the call could not be written to the worker image: " + e.getMessage()));
       }
-    } catch (IOException e) {
-      pending.remove(callId);
-      call.future.complete(
-          new CallOutcome.NotDelivered(pid(), "the call could not be written to the worker image: " + e.getMessage()));
     }
     return call.future;
+  }
+
+  /**
+   * Takes no more calls, and stops once the calls in flight have ended: a successor has taken over.
+   * Nothing in flight is disturbed.
+   */
+  public void retire() {
+    synchronized (toWorker) {
+      retiring = true;
+      closing = true;
+      closeInputIfIdle();
+    }
+  }
+
+  /** Whether the process has exited. */
+  public boolean exited() {
+    return !process.isAlive();
+  }
+
+  private void closeInputIfIdle() {
+    synchronized (toWorker) {
+      if (retiring && !inputClosed && pending.isEmpty()) {
+        inputClosed = true;
+        try {
+          toWorker.close();
+        } catch (IOException e) {
+          // Already closed by a dead worker.
+        }
+      }
+    }
   }
 
   private void readFrames() {
@@ -167,7 +233,10 @@ public final class WorkerProcess {
       return;
     }
     switch (type) {
-      case Frames.STARTED -> call.started(Bytes.getInt(payload, 0));
+      case Frames.STARTED -> {
+        call.started(Bytes.getInt(payload, 0));
+        heapUsedBytes = (Bytes.getInt(payload, 4) & 0xFFFF_FFFFL) << 10;
+      }
       case Frames.RESULT -> call.resultChunks.add(payload);
       case Frames.STDOUT -> call.stdout.append(payload, 0, payload.length);
       case Frames.STDERR -> call.stderr.append(payload, 0, payload.length);
@@ -179,8 +248,10 @@ public final class WorkerProcess {
                 new WaitStatus(Bytes.getInt(payload, 4)),
                 (flags & Frames.EXITED_KILLED_AT_DEADLINE) != 0,
                 System.nanoTime() - call.sentAt,
+                new CallOutcome.Usage(Bytes.getInt(payload, 12), Bytes.getInt(payload, 16)),
                 call.resultChunks,
                 call.finishOutput()));
+        closeInputIfIdle();
       }
       case Frames.FAILED -> {
         int status = Bytes.getInt(payload, 12);
@@ -192,6 +263,7 @@ public final class WorkerProcess {
                 status == -1 ? Optional.empty() : Optional.of(new WaitStatus(status)),
                 Bytes.getInt(payload, 16),
                 call.finishOutput()));
+        closeInputIfIdle();
       }
       default -> {
         // Unknown frame types are ignored, so that a newer worker can add some.
@@ -251,12 +323,14 @@ public final class WorkerProcess {
    */
   public void close(Duration grace) {
     closing = true;
-    try {
-      synchronized (toWorker) {
+    synchronized (toWorker) {
+      retiring = true;
+      inputClosed = true;
+      try {
         toWorker.close();
+      } catch (IOException e) {
+        // Already closed by a dead worker.
       }
-    } catch (IOException e) {
-      // Already closed by a dead worker.
     }
     try {
       if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {

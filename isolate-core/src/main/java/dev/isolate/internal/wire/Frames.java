@@ -17,13 +17,21 @@ public final class Frames {
   public static final int MAX_PAYLOAD = Integer.MAX_VALUE - 64;
 
   // caller -> worker
-  /** Payload: {@code long timeoutNanos} (0: none), then the Kryo bytes of an {@code IsolatedCallable}. */
+  /**
+   * Payload: {@code long timeoutNanos, long nativeMemoryBytes, long cpuSeconds} (0: no limit), then
+   * the Kryo bytes of an {@code IsolatedCallable}.
+   */
   public static final byte CALL = 1;
+  /** Bytes of a {@link #CALL} payload before the callable. */
+  public static final int CALL_LIMITS = 3 * 8;
 
   // worker -> caller
   /** Call id 0; payload: {@code int workerPid}. The worker image is warm and serving. */
   public static final byte READY = 10;
-  /** Payload: {@code int childPid}. The child of this call was forked. */
+  /**
+   * Payload: {@code int childPid, int workerHeapUsedKiB}. The child of this call was forked; the
+   * worker image's heap, never collected, had that much in use.
+   */
   public static final byte STARTED = 11;
   /** Payload: bytes the child wrote to its result pipe (see {@link ChildRecords}). */
   public static final byte RESULT = 12;
@@ -32,8 +40,8 @@ public final class Frames {
   /** Payload: bytes the child wrote to its standard error. */
   public static final byte STDERR = 14;
   /**
-   * Payload: {@code int childPid, int waitStatus, int flags}. The child was reaped; no more frames
-   * follow for the call.
+   * Payload: {@code int childPid, int waitStatus, int flags, int cpuMillis, int maxRssKiB}. The child
+   * was reaped (with what it used, from {@code wait4}); no more frames follow for the call.
    */
   public static final byte EXITED = 15;
   /** {@link #EXITED} flag: the worker image killed the child because the call's deadline passed. */

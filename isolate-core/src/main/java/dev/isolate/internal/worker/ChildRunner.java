@@ -25,6 +25,8 @@ final class ChildRunner {
     Signals.SIGTERM, Signals.SIGINT, Signals.SIGHUP, Signals.SIGPIPE, Signals.SIGQUIT
   };
 
+  private static final byte[] VM_SIZE = {'V', 'm', 'S', 'i', 'z', 'e', ':'};
+
   private final Syscalls syscalls;
   private final NativeBuffer buffer;
   private final int zygotePid;
@@ -52,17 +54,28 @@ final class ChildRunner {
     sharedFiles = files;
   }
 
-  /** Runs in the new child; never returns. */
-  void runChild(byte[] request, int offset, int length, int resultWriteFd, int outWriteFd, int errWriteFd, int[] toClose) {
+  /** The write ends a child keeps, and every descriptor it must close. */
+  record Pipes(int resultWriteFd, int outWriteFd, int errWriteFd, int[] toClose) {}
+
+  /**
+   * Runs in the new child; never returns.
+   *
+   * @param nativeMemoryBytes how much address space the child may add to what it inherited; 0: no limit
+   * @param cpuSeconds the child's CPU-time limit; 0: none
+   */
+  void runChild(byte[] request, int offset, int length, Pipes pipes, long nativeMemoryBytes, long cpuSeconds) {
+    int resultWriteFd = pipes.resultWriteFd();
+    int outWriteFd = pipes.outWriteFd();
+    int errWriteFd = pipes.errWriteFd();
     int step = ChildRecords.STEP_CLOSE_PIPES;
     try {
       // Nothing before the unsharing below may load a class from a jar: plain system calls only.
-      for (int fd : toClose) {
+      for (int fd : pipes.toClose()) {
         syscalls.close(fd);
       }
       step = ChildRecords.STEP_SHARED_FILES;
       if (sharedFiles != null) {
-        sharedFiles.unshare(syscalls);
+        sharedFiles.unshare(syscalls, resultWriteFd, outWriteFd, errWriteFd);
       }
       step = ChildRecords.STEP_STANDARD_STREAMS;
       syscalls.dup2(outWriteFd, 1);
@@ -83,6 +96,17 @@ final class ChildRunner {
       step = ChildRecords.STEP_LIMITS;
       // A crash must not leave a core file of a worker-sized process on the caller's disk.
       syscalls.setResourceLimit(Syscalls.RLIMIT_CORE, 0, 0);
+      if (cpuSeconds > 0) {
+        // SIGXCPU at the soft limit; SIGKILL a second later if the callable ignores it.
+        syscalls.setResourceLimit(Syscalls.RLIMIT_CPU, cpuSeconds, cpuSeconds + 1);
+      }
+      if (nativeMemoryBytes > 0) {
+        // RLIMIT_AS, not RLIMIT_DATA: HotSpot reserves the whole Java heap as address space at start,
+        // so only new mappings (malloc, mmap, thread stacks) count against this budget; RLIMIT_DATA
+        // also counts heap pages as they are committed, and HotSpot dies when a commit fails.
+        long limit = saturatedAdd(addressSpaceBytes(), nativeMemoryBytes);
+        syscalls.setResourceLimit(Syscalls.RLIMIT_AS, limit, limit);
+      }
     } catch (SyscallException e) {
       resultFd = resultWriteFd;
       byte[] payload = new byte[8];
@@ -95,9 +119,59 @@ final class ChildRunner {
     try {
       runCallable(request, offset, length);
     } catch (Throwable unexpected) {
-      writeThrowable(ChildRecords.THREW, unexpected);
+      try {
+        writeThrowable(ChildRecords.THREW, unexpected);
+      } catch (Throwable reportFailed) {
+        // Even the prepared report could not be written; the exit status says so.
+        syscalls.exitImmediately(ChildRecords.EXIT_RESULT_WRITE_FAILED);
+      }
     }
     syscalls.exitImmediately(0);
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return sum < 0 ? Long.MAX_VALUE : sum;
+  }
+
+  /** This process's address space ({@code VmSize} of {@code /proc/self/status}), read with plain system calls. */
+  private long addressSpaceBytes() throws SyscallException {
+    int fd = syscalls.open("/proc/self/status", Syscalls.O_RDONLY | Syscalls.O_CLOEXEC);
+    int length = 0;
+    try {
+      int n;
+      while (length < buffer.capacity() && (n = syscalls.read(fd, buffer, length, buffer.capacity() - length)) > 0) {
+        length += n;
+      }
+    } finally {
+      syscalls.close(fd);
+    }
+    byte[] text = new byte[length];
+    buffer.get(0, text, 0, length);
+    int at = indexOf(text, VM_SIZE);
+    if (at < 0) {
+      throw new SyscallException("read /proc/self/status (no VmSize)", Errno.EINVAL, "no VmSize line");
+    }
+    long kib = 0;
+    for (int i = at + VM_SIZE.length; i < length && text[i] != 'k'; i++) {
+      if (text[i] >= '0' && text[i] <= '9') {
+        kib = kib * 10 + (text[i] - '0');
+      }
+    }
+    return kib * 1024;
+  }
+
+  private static int indexOf(byte[] text, byte[] word) {
+    outer:
+    for (int i = 0; i + word.length <= text.length; i++) {
+      for (int j = 0; j < word.length; j++) {
+        if (text[i + j] != word[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.isolate.internal.worker;
 
+import dev.isolate.posix.Errno;
 import dev.isolate.posix.SyscallException;
 import dev.isolate.posix.Syscalls;
 import java.io.IOException;
@@ -10,29 +11,39 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The worker image's read-only regular files (its class path jars, above all), which a fork shares
- * with every child: same descriptor, same file offset.
+ * The descriptors of the worker image that a fork hands to every child, and what a child does with
+ * them: it reopens the read-only regular files and closes everything else it does not need.
+ *
+ * <p>The worker's read-only regular files (its class path jars, above all) are shared with every
+ * child: same descriptor, same file offset.
  *
  * <p>Why it matters: the JDK reads a jar with seek-then-read on one descriptor. Two processes doing
  * that on a shared offset read each other's positions, and class loading fails with
  * {@code ClassNotFoundException} in both. A child therefore gives each of these descriptors its own
  * offset, by opening the file again onto the same descriptor number, before it loads any class.
+ *
+ * <p>Anything else the worker holds (a socket libc's name service opened, a writable file) is
+ * closed in the child: the callable must not write into the worker's connections. Read-only devices
+ * such as {@code /dev/urandom}, which the JDK keeps open for {@code SecureRandom}, stay.
  */
 final class SharedFiles {
   private static final int O_ACCMODE = 3;
 
   private final int[] fds;
   private final String[] paths;
+  private final int[] foreign;
 
-  private SharedFiles(int[] fds, String[] paths) {
+  private SharedFiles(int[] fds, String[] paths, int[] foreign) {
     this.fds = fds;
     this.paths = paths;
+    this.foreign = foreign;
   }
 
   /** Lists them from {@code /proc/self/fd}; in the worker image, before serving. */
   static SharedFiles scan(int... excluded) {
     List<Integer> fds = new ArrayList<>();
     List<String> paths = new ArrayList<>();
+    List<Integer> foreign = new ArrayList<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
       for (Path entry : entries) {
         int fd = Integer.parseInt(entry.getFileName().toString());
@@ -41,9 +52,13 @@ final class SharedFiles {
         }
         try {
           Path target = Files.readSymbolicLink(entry);
-          if (Files.isRegularFile(target) && readOnly(fd)) {
+          boolean readOnly = readOnly(fd);
+          if (Files.isRegularFile(target) && readOnly) {
             fds.add(fd);
             paths.add(target.toString());
+          } else if (!(readOnly && target.startsWith("/dev/")) && !target.startsWith("/proc/")) {
+            // Under /proc: this scan's own descriptors, closed by the time any child is forked.
+            foreign.add(fd);
           }
         } catch (IOException | RuntimeException e) {
           // The directory stream's own descriptor, or a file closed meanwhile.
@@ -52,7 +67,10 @@ final class SharedFiles {
     } catch (IOException e) {
       throw new IllegalStateException("cannot list the worker image's open files in /proc/self/fd", e);
     }
-    return new SharedFiles(fds.stream().mapToInt(Integer::intValue).toArray(), paths.toArray(new String[0]));
+    return new SharedFiles(
+        fds.stream().mapToInt(Integer::intValue).toArray(),
+        paths.toArray(new String[0]),
+        foreign.stream().mapToInt(Integer::intValue).toArray());
   }
 
   private static boolean readOnly(int fd) throws IOException {
@@ -73,8 +91,23 @@ final class SharedFiles {
     return false;
   }
 
-  /** In a new child: reopens each file onto its descriptor, so that its offset is the child's own. */
-  void unshare(Syscalls syscalls) throws SyscallException {
+  /**
+   * In a new child: closes the descriptors it must not use, and reopens each read-only file onto its
+   * descriptor, so that its offset is the child's own.
+   */
+  void unshare(Syscalls syscalls, int... childsOwn) throws SyscallException {
+    for (int fd : foreign) {
+      // The worker may have closed one since the scan and reused its number for this child's pipes.
+      if (!contains(childsOwn, fd)) {
+        try {
+          syscalls.close(fd);
+        } catch (SyscallException e) {
+          if (e.errno() != Errno.EBADF) {
+            throw e;
+          }
+        }
+      }
+    }
     for (int i = 0; i < fds.length; i++) {
       int fresh;
       try {

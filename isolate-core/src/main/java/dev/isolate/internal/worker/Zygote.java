@@ -45,6 +45,7 @@ public final class Zygote {
   private final ArrayList<Child> children = new ArrayList<>();
   private final PollSet single;
   private final ChildRunner runner;
+  private final Runtime runtime = Runtime.getRuntime();
   private PollSet pollSet;
   private int[] slotChild;
   private int[] slotStream;
@@ -200,14 +201,24 @@ public final class Zygote {
     while (requests.hasFrame()) {
       if (requests.type() == Frames.CALL) {
         int payload = requests.payloadOffset();
-        long timeoutNanos = Bytes.getLong(requests.array(), payload);
-        startChild(requests.callId(), timeoutNanos, payload + 8, requests.payloadLength() - 8);
+        byte[] array = requests.array();
+        long timeoutNanos = Bytes.getLong(array, payload);
+        long nativeMemoryBytes = Bytes.getLong(array, payload + 8);
+        long cpuSeconds = Bytes.getLong(array, payload + 16);
+        startChild(
+            requests.callId(),
+            timeoutNanos,
+            nativeMemoryBytes,
+            cpuSeconds,
+            payload + Frames.CALL_LIMITS,
+            requests.payloadLength() - Frames.CALL_LIMITS);
       }
       requests.consumeFrame();
     }
   }
 
-  private void startChild(long callId, long timeoutNanos, int payloadOffset, int payloadLength) {
+  private void startChild(
+      long callId, long timeoutNanos, long nativeMemoryBytes, long cpuSeconds, int payloadOffset, int payloadLength) {
     int[] result = null;
     int[] out = null;
     int[] err = null;
@@ -234,10 +245,17 @@ public final class Zygote {
     }
     if (forked instanceof ForkResult.Child) {
       runner.runChild(
-          requests.array(), payloadOffset, payloadLength, result[1], out[1], err[1], descriptorsNotForChild(result[0], out[0], err[0]));
+          requests.array(),
+          payloadOffset,
+          payloadLength,
+          new ChildRunner.Pipes(result[1], out[1], err[1], descriptorsNotForChild(result[0], out[0], err[0])),
+          nativeMemoryBytes,
+          cpuSeconds);
     }
     int childPid = ((ForkResult.Parent) forked).childPid();
-    sendControl(Frames.STARTED, callId, childPid, 0, 0, 0, 0, 4);
+    // The caller recycles this worker image before its heap, never collected, crowds out the children's.
+    int heapUsedKiB = (int) ((runtime.totalMemory() - runtime.freeMemory()) >> 10);
+    sendControl(Frames.STARTED, callId, childPid, heapUsedKiB, 0, 0, 0, 8);
     // The child holds the write ends now; the worker's copies must go, or end of file never comes.
     SyscallException closeFailure = closeCollecting(result[1], null);
     closeFailure = closeCollecting(out[1], closeFailure);
@@ -361,7 +379,9 @@ public final class Zygote {
     }
     drainExited(child);
     int flags = child.killedAtDeadline ? Frames.EXITED_KILLED_AT_DEADLINE : 0;
-    sendControl(Frames.EXITED, child.callId, child.pid, result.status().raw(), flags, 0, 0, 12);
+    int cpuMillis = (int) Math.min(Integer.MAX_VALUE, result.cpuMicros() / 1000);
+    int maxRssKiB = (int) Math.min(Integer.MAX_VALUE, result.maxRssKiB());
+    sendControl(Frames.EXITED, child.callId, child.pid, result.status().raw(), flags, cpuMillis, maxRssKiB, 20);
     child.done = true;
   }
 
