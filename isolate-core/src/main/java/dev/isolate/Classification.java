@@ -137,6 +137,16 @@ final class Classification {
           .timeout(timeout)
           .crashReport(CrashReports.ofOutput(pid, exited.output())));
     }
+    if (exited.killedInSetup()) {
+      throw new Failure(new Facts(
+              Reason.CHILD_SETUP_FAILED,
+              "child " + pid + " did not reach the callable within the setup limit and was killed with SIGKILL"
+                  + " (it was stuck in the library's own code before the callable, e.g. on a lock that a thread of the"
+                  + " worker image held when it forked)"
+                  + "; the callable did not run")
+          .signal(Signals.SIGKILL)
+          .crashReport(CrashReports.ofOutput(pid, exited.output())));
+    }
     if (status.signaled() && cpuLimitReached(status, exited.usage())) {
       throw new Failure(new Facts(
               Reason.CPU_TIME_LIMIT_EXCEEDED,

@@ -291,9 +291,15 @@ public final class Isolator implements AutoCloseable {
         worker.awaitReady(startTimeout);
         startFailuresInARow = 0;
       } catch (WorkerStartException e) {
-        worker.close(CLOSE_GRACE);
         worker = null;
         throw startFailed(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw (CallableDidNotExecuteException)
+            new Facts(
+                    Reason.WORKER_UNAVAILABLE,
+                    "interrupted while waiting for the worker image (pid " + worker.pid() + ") to start; the callable did not run")
+                .toException();
       }
       if (worker.heapUsedBytes() >= recycleAtHeapBytes || worker.callsTaken() >= recycleAfterCalls) {
         recycle();
@@ -370,6 +376,9 @@ public final class Isolator implements AutoCloseable {
       } catch (WorkerStartException e) {
         successor = null;
         startFailed(e);
+      } catch (InterruptedException e) {
+        // The caller's thread was interrupted: serve this call from the old worker image, which still can.
+        Thread.currentThread().interrupt();
       }
     }
   }
@@ -386,14 +395,13 @@ public final class Isolator implements AutoCloseable {
       }
       worker = successor;
       successor = null;
-    } else if (successor.failedToStart() || System.nanoTime() - successorLaunchedAt > startTimeout.toNanos()) {
-      WorkerProcess failed = successor;
-      successor = null;
-      failed.close(CLOSE_GRACE);
-      try {
-        failed.awaitReady(Duration.ZERO);
-      } catch (WorkerStartException e) {
-        startFailed(e);
+    } else {
+      long waited = System.nanoTime() - successorLaunchedAt;
+      if (successor.failedToStart() || waited > startTimeout.toNanos()) {
+        WorkerProcess failed = successor;
+        successor = null;
+        failed.close(CLOSE_GRACE);
+        startFailed(failed.startFailure(Duration.ofNanos(waited)));
       }
     }
   }

@@ -9,7 +9,10 @@ public enum Reason {
   FORK_FAILED(Category.DID_NOT_EXECUTE),
   /** The child could not close the worker's ends of its pipes before running the callable. */
   CHILD_PIPE_CLOSE_FAILED(Category.DID_NOT_EXECUTE),
-  /** The child could not prepare itself (standard streams, signals, limits) before running the callable. */
+  /**
+   * The child could not prepare itself (standard streams, signals, limits) before running the callable,
+   * or did not reach the callable within 30 seconds of its fork and was killed.
+   */
   CHILD_SETUP_FAILED(Category.DID_NOT_EXECUTE),
   /** The callable could not be serialized in the caller, or deserialized in the child. */
   CALLABLE_SERIALIZATION_FAILED(Category.DID_NOT_EXECUTE),

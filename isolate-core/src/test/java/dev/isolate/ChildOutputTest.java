@@ -67,7 +67,7 @@ class ChildOutputTest {
   void everyFailureCarriesWhatTheChildPrinted() {
     try (Isolator isolator = Isolator.builder().forwardChildOutput(false).build()) {
       MemIsolateException threw =
-          LimitsTest.catchMemIsolate(
+          Failures.of(
               () ->
                   isolator.execute(
                       () -> {
@@ -80,7 +80,7 @@ class ChildOutputTest {
       assertThat(threw.stderrTail()).isEqualTo("err before the throw\n");
 
       MemIsolateException crashed =
-          LimitsTest.catchMemIsolate(
+          Failures.of(
               () ->
                   isolator.execute(
                       () -> {
@@ -100,7 +100,7 @@ class ChildOutputTest {
   void theTailKeptIsTheLast64KiB() {
     try (Isolator isolator = Isolator.builder().forwardChildOutput(false).build()) {
       MemIsolateException e =
-          LimitsTest.catchMemIsolate(
+          Failures.of(
               () ->
                   isolator.execute(
                       () -> {

@@ -25,7 +25,7 @@ class CrashReportRetentionTest {
     List<Path> reported = new ArrayList<>();
     try (Isolator isolator = Isolator.builder().crashDirectory(crashes).keepCrashReports(2).forwardChildOutput(false).build()) {
       for (int i = 0; i < 4; i++) {
-        MemIsolateException e = LimitsTest.catchMemIsolate(() -> isolator.execute(Libc::segfault));
+        MemIsolateException e = Failures.of(() -> isolator.execute(Libc::segfault));
         CrashReport report = e.crashReport().orElseThrow();
         assertThat(e.signal()).hasValue(Signals.SIGABRT);
         assertThat(report.fatalSignal()).hasValue("SIGSEGV");
@@ -47,7 +47,7 @@ class CrashReportRetentionTest {
   @Test
   void keepingNoneDeletesEachReportOnceRead(@TempDir Path crashes) throws Exception {
     try (Isolator isolator = Isolator.builder().crashDirectory(crashes).keepCrashReports(0).forwardChildOutput(false).build()) {
-      MemIsolateException e = LimitsTest.catchMemIsolate(() -> isolator.execute(Libc::segfault));
+      MemIsolateException e = Failures.of(() -> isolator.execute(Libc::segfault));
       CrashReport report = e.crashReport().orElseThrow();
       assertThat(report.fatalSignal()).hasValue("SIGSEGV");
       assertThat(report.problematicFrame()).isPresent();
@@ -60,8 +60,8 @@ class CrashReportRetentionTest {
   void isolatorsSharingADirectoryShareItsBudget(@TempDir Path crashes) throws Exception {
     try (Isolator first = Isolator.builder().crashDirectory(crashes).keepCrashReports(1).forwardChildOutput(false).build();
         Isolator second = Isolator.builder().crashDirectory(crashes).keepCrashReports(1).forwardChildOutput(false).build()) {
-      LimitsTest.catchMemIsolate(() -> first.execute(Libc::segfault));
-      Path last = LimitsTest.catchMemIsolate(() -> second.execute(Libc::segfault)).crashReport().orElseThrow().hsErrFile().orElseThrow();
+      Failures.of(() -> first.execute(Libc::segfault));
+      Path last = Failures.of(() -> second.execute(Libc::segfault)).crashReport().orElseThrow().hsErrFile().orElseThrow();
       assertThat(hsErrFiles(crashes)).containsExactly(last);
     }
   }

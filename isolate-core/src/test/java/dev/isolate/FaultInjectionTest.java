@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.isolate.posix.Errno;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -51,6 +54,25 @@ class FaultInjectionTest {
                 }
               });
       // The fault fired once; the worker image is intact.
+      assertThat(isolator.execute(() -> 6 * 7)).isEqualTo(42);
+    }
+  }
+
+  @Test
+  void aChildStuckBeforeItsCallableIsKilledAtTheSetupLimitAndReportedAsNotRun() throws Exception {
+    try (Isolator isolator =
+        Isolator.builder()
+            .workerMainClass(FaultyWorkerMain.class.getName())
+            .jvmOptions(List.of("-Disolate.test.fault=prctl:-1:child", "-Disolate.childSetupLimitMillis=1000"))
+            .build()) {
+      long start = System.nanoTime();
+      // The first call's child hangs in prctl() before its callable, as it would on a lock that no thread will release.
+      MemIsolateException e = Failures.of(() -> isolator.execute(() -> 6 * 7));
+      assertThat(e.reason()).isEqualTo(Reason.CHILD_SETUP_FAILED);
+      assertThat(e.category()).isEqualTo(Category.DID_NOT_EXECUTE);
+      assertThat(e).hasMessageContaining("did not reach the callable within the setup limit");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+      assertThat(Path.of("/proc/" + e.childPid().orElseThrow())).doesNotExist();
       assertThat(isolator.execute(() -> 6 * 7)).isEqualTo(42);
     }
   }

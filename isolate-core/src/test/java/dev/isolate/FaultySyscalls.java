@@ -8,7 +8,7 @@ import dev.isolate.posix.Syscalls;
 
 /**
  * The real system calls, except that the first call of one kind fails with a chosen errno — in the
- * worker image or in a child — the way the kernel would report it. Calls on the protocol descriptors
+ * worker image or in a child — the way the kernel would report it, or, for errno -1, never returns. Calls on the protocol descriptors
  * are never failed: the faults target the per-call path.
  */
 final class FaultySyscalls implements Syscalls {
@@ -43,6 +43,13 @@ final class FaultySyscalls implements Syscalls {
       return;
     }
     fired = true;
+    if (errno == -1) {
+      // A call that never returns: sleep in poll() on nothing until killed.
+      PollSet nothing = real.newPollSet(1);
+      while (true) {
+        real.poll(nothing, 0, -1);
+      }
+    }
     throw new SyscallException(name, errno, "injected by FaultySyscalls");
   }
 

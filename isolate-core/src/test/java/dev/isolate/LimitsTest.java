@@ -72,7 +72,7 @@ class LimitsTest {
   private static <T> void assertTimedOutPromptly(IsolatedCallable<T> callable, Duration timeout) throws Exception {
     long start = System.nanoTime();
     CallableStatusUnknownException e =
-        (CallableStatusUnknownException) catchMemIsolate(() -> unlimited.execute(callable, timeout));
+        (CallableStatusUnknownException) Failures.of(() -> unlimited.execute(callable, timeout));
     Duration wall = Duration.ofNanos(System.nanoTime() - start);
     System.out.printf(
         "timed out after %d ms against a timeout of %d ms (the call took %d ms in the caller)%n",
@@ -98,8 +98,8 @@ class LimitsTest {
           };
       assertThat(strict.execute(slow, Duration.ofSeconds(20))).isEqualTo("done");
       assertThat(strict.submit(slow, Duration.ofSeconds(20)).get()).isEqualTo("done");
-      assertThat(catchMemIsolate(() -> strict.execute(slow)).reason()).isEqualTo(Reason.TIMED_OUT);
-      ExecutionException async = (ExecutionException) catchThrowable(() -> strict.submit(slow).get());
+      assertThat(Failures.of(() -> strict.execute(slow)).reason()).isEqualTo(Reason.TIMED_OUT);
+      ExecutionException async = (ExecutionException) Failures.thrownBy(() -> strict.submit(slow).get());
       assertThat(((MemIsolateException) async.getCause()).reason()).isEqualTo(Reason.TIMED_OUT);
     }
   }
@@ -111,7 +111,7 @@ class LimitsTest {
 
     long start = System.nanoTime();
     MemIsolateException e =
-        catchMemIsolate(
+        Failures.of(
             () ->
                 limited.execute(
                     () -> {
@@ -132,7 +132,7 @@ class LimitsTest {
     // A graph of many small objects fills most of the budget; writing it needs Kryo's reference table
     // and buffers on top, in a heap that is never collected.
     MemIsolateException e =
-        catchMemIsolate(
+        Failures.of(
             () ->
                 limited.execute(
                     () -> {
@@ -156,7 +156,7 @@ class LimitsTest {
   void spinningPastTheCpuBudgetIsKilledAndNamedAsSuch_whileWaitingCostsNothing() throws Exception {
     try (Isolator cpuBound = Isolator.builder().maxCpuTime(Duration.ofMillis(900)).forwardChildOutput(false).build()) {
       long start = System.nanoTime();
-      MemIsolateException e = catchMemIsolate(() -> cpuBound.execute(Libc::spinForever));
+      MemIsolateException e = Failures.of(() -> cpuBound.execute(Libc::spinForever));
       assertThat(e.reason()).isEqualTo(Reason.CPU_TIME_LIMIT_EXCEEDED);
       assertThat(e.category()).isEqualTo(Category.STATUS_UNKNOWN);
       assertThat(e.signal()).hasValue(Signals.SIGXCPU);
@@ -183,7 +183,7 @@ class LimitsTest {
 
   @Test
   void nativeCodeCrashingOnAFailedMallocNamesTheLimit() throws Exception {
-    MemIsolateException e = catchMemIsolate(() -> limited.execute(() -> Libc.leakNative(512 * MIB)));
+    MemIsolateException e = Failures.of(() -> limited.execute(() -> Libc.leakNative(512 * MIB)));
     assertThat(e.reason()).isIn(Reason.CHILD_PROCESS_KILLED_BY_SIGNAL, Reason.NATIVE_MEMORY_LIMIT_EXCEEDED);
     assertThat(e).hasMessageContaining("native memory limit of 256 MiB (RLIMIT_AS)");
   }
@@ -191,7 +191,7 @@ class LimitsTest {
   @Test
   void theJvmRunningOutOfNativeMemoryAtTheLimitIsNamedAsSuch() throws Exception {
     MemIsolateException e =
-        catchMemIsolate(
+        Failures.of(
             () ->
                 limited.execute(
                     () -> {
@@ -208,25 +208,5 @@ class LimitsTest {
     CrashReport report = e.crashReport().orElseThrow();
     assertThat(report.nativeAllocationFailure().orElseThrow()).startsWith("Native memory allocation");
     assertThat(report.hsErrFile()).hasValueSatisfying(file -> assertThat(Files.exists(file)).isTrue());
-  }
-
-  static MemIsolateException catchMemIsolate(ThrowingCall call) {
-    Throwable thrown = catchThrowable(call);
-    assertThat(thrown).isInstanceOf(MemIsolateException.class);
-    return (MemIsolateException) thrown;
-  }
-
-  static Throwable catchThrowable(ThrowingCall call) {
-    try {
-      call.run();
-    } catch (Throwable t) {
-      return t;
-    }
-    throw new AssertionError("expected the call to fail");
-  }
-
-  @FunctionalInterface
-  interface ThrowingCall {
-    void run() throws Exception;
   }
 }

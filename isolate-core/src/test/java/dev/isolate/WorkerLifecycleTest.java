@@ -80,7 +80,7 @@ class WorkerLifecycleTest {
     try (Isolator broken =
         Isolator.builder().jvmOptions(List.of("-XX:+NoSuchOptionAnywhere")).forwardChildOutput(false).build()) {
       for (int attempt = 1; attempt <= 3; attempt++) {
-        MemIsolateException e = LimitsTest.catchMemIsolate(() -> broken.execute(() -> 1));
+        MemIsolateException e = Failures.of(() -> broken.execute(() -> 1));
         assertThat(e.reason()).isEqualTo(Reason.WORKER_START_FAILED);
         assertThat(e.category()).isEqualTo(Category.DID_NOT_EXECUTE);
         assertThat(e).hasMessageContaining("NoSuchOptionAnywhere");
@@ -88,7 +88,7 @@ class WorkerLifecycleTest {
       assertThat(broken.workersLaunched()).isEqualTo(3);
 
       long start = System.nanoTime();
-      MemIsolateException spaced = LimitsTest.catchMemIsolate(() -> broken.execute(() -> 1));
+      MemIsolateException spaced = Failures.of(() -> broken.execute(() -> 1));
       assertThat(spaced.reason()).isEqualTo(Reason.WORKER_START_FAILED);
       assertThat(spaced)
           .hasMessageContaining("failed to start 3 times in a row; the next attempt is in")

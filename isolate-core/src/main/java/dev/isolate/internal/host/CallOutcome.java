@@ -16,6 +16,7 @@ public sealed interface CallOutcome {
       int childPid,
       WaitStatus status,
       boolean killedAtDeadline,
+      boolean killedInSetup,
       long elapsedNanos,
       Usage usage,
       List<byte[]> resultChunks,

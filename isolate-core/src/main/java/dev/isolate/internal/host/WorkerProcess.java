@@ -38,10 +38,20 @@ public final class WorkerProcess {
   private final Thread stderrPump;
   private volatile boolean dead;
   private volatile boolean closing;
-  /** Takes no new calls; its input is closed, and so it exits, once the calls in flight are done. Guarded by toWorker. */
-  private boolean retiring;
+  /** Set by close(): unlike a retirement, which ends the process only once it is idle. */
+  private volatile boolean stopRequested;
+  /**
+   * Guards registering calls, retiring and closing the input. Not the write lock (toWorker): the
+   * frame reader takes this one, and must never wait behind a writer that waits for the worker image,
+   * which may be waiting for the reader.
+   */
+  private final Object calls = new Object();
+  /** Takes no new calls; its input is closed, and so it exits, once the calls in flight are done. Set under calls. */
+  private volatile boolean retiring;
+  /** Guarded by calls. */
   private boolean inputClosed;
   private volatile long heapUsedBytes;
+  /** Written under calls. */
   private volatile long callsTaken;
   private volatile String howItEnded;
 
@@ -75,21 +85,29 @@ public final class WorkerProcess {
    *
    * @throws WorkerStartException if it died or did not get ready within {@code timeout}; the worker
    *     is then stopped
+   * @throws InterruptedException if the waiting thread was interrupted; the worker goes on starting
    */
-  public void awaitReady(Duration timeout) throws WorkerStartException {
+  public void awaitReady(Duration timeout) throws WorkerStartException, InterruptedException {
     try {
       ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      throw new WorkerStartException(
-          "the worker image (pid " + pid() + ") " + howItEnded + " before it was ready" + stderrSuffix());
-    } catch (TimeoutException e) {
+    } catch (ExecutionException | TimeoutException e) {
       close(Duration.ofSeconds(2));
-      throw new WorkerStartException(
-          "the worker image (pid " + pid() + ") was not ready after " + timeout.toMillis() + " ms and was stopped" + stderrSuffix());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new WorkerStartException("interrupted while waiting for the worker image (pid " + pid() + ") to start");
+      throw startFailure(timeout);
     }
+  }
+
+  /**
+   * Why it is not ready: it ended before it was, or it was still starting after {@code waited}. For a
+   * worker image that {@link #failedToStart()} or was stopped while starting.
+   */
+  public WorkerStartException startFailure(Duration waited) {
+    if (ready.isCompletedExceptionally()) {
+      return new WorkerStartException(
+          "the worker image (pid " + pid() + ") " + howItEnded + " before it was ready" + stderrSuffix());
+    }
+    return new WorkerStartException(
+        "the worker image (pid " + pid() + ") was not ready after " + waited.toMillis() + " ms and was stopped"
+            + stderrSuffix());
   }
 
   private String stderrSuffix() {
@@ -135,26 +153,29 @@ public final class WorkerProcess {
     Bytes.putLong(header, Frames.HEADER, limits.timeoutNanos());
     Bytes.putLong(header, Frames.HEADER + 8, limits.nativeMemoryBytes());
     Bytes.putLong(header, Frames.HEADER + 16, limits.cpuSeconds());
-    synchronized (toWorker) {
+    synchronized (calls) {
       if (retiring) {
         return null;
       }
       pending.put(callId, call);
       callsTaken++;
-      if (dead) {
-        pending.remove(callId);
-        call.future.complete(new CallOutcome.NotDelivered(pid(), "the worker image " + howItEnded));
-        return call.future;
-      }
-      try {
+    }
+    if (dead) {
+      pending.remove(callId);
+      call.future.complete(new CallOutcome.NotDelivered(pid(), "the worker image " + howItEnded));
+      return call.future;
+    }
+    try {
+      synchronized (toWorker) {
         toWorker.write(header);
         toWorker.write(callable);
         toWorker.flush();
-      } catch (IOException e) {
-        pending.remove(callId);
-        call.future.complete(
-            new CallOutcome.NotDelivered(pid(), "the call could not be written to the worker image: " + e.getMessage()));
       }
+    } catch (IOException e) {
+      pending.remove(callId);
+      call.future.complete(
+          new CallOutcome.NotDelivered(pid(), "the call could not be written to the worker image: " + e.getMessage()));
+      closeInputIfIdle();
     }
     return call.future;
   }
@@ -164,11 +185,11 @@ public final class WorkerProcess {
    * Nothing in flight is disturbed.
    */
   public void retire() {
-    synchronized (toWorker) {
+    synchronized (calls) {
       retiring = true;
       closing = true;
-      closeInputIfIdle();
     }
+    closeInputIfIdle();
   }
 
   /** Whether the process has exited. */
@@ -177,14 +198,22 @@ public final class WorkerProcess {
   }
 
   private void closeInputIfIdle() {
+    synchronized (calls) {
+      if (!retiring || inputClosed || !pending.isEmpty()) {
+        return;
+      }
+      inputClosed = true;
+    }
+    // No call is registered, so no thread is writing and none will: closing cannot cut a frame.
+    closeInput();
+  }
+
+  private void closeInput() {
     synchronized (toWorker) {
-      if (retiring && !inputClosed && pending.isEmpty()) {
-        inputClosed = true;
-        try {
-          toWorker.close();
-        } catch (IOException e) {
-          // Already closed by a dead worker.
-        }
+      try {
+        toWorker.close();
+      } catch (IOException e) {
+        // Already closed by a dead worker.
       }
     }
   }
@@ -247,6 +276,7 @@ public final class WorkerProcess {
                 Bytes.getInt(payload, 0),
                 new WaitStatus(Bytes.getInt(payload, 4)),
                 (flags & Frames.EXITED_KILLED_AT_DEADLINE) != 0,
+                (flags & Frames.EXITED_KILLED_IN_SETUP) != 0,
                 System.nanoTime() - call.sentAt,
                 new CallOutcome.Usage(Bytes.getInt(payload, 12), Bytes.getInt(payload, 16)),
                 call.resultChunks,
@@ -286,7 +316,7 @@ public final class WorkerProcess {
       Thread.currentThread().interrupt();
       description = "ended (interrupted while waiting for its exit status)";
     }
-    howItEnded = closing ? "was stopped because its Isolator was closed" : description;
+    howItEnded = stopRequested ? "was stopped because its Isolator was closed" : description;
     ready.completeExceptionally(new IllegalStateException(howItEnded));
     for (PendingCall call : new ArrayList<>(pending.values())) {
       pending.remove(call.callId);
@@ -323,15 +353,12 @@ public final class WorkerProcess {
    */
   public void close(Duration grace) {
     closing = true;
-    synchronized (toWorker) {
+    stopRequested = true;
+    synchronized (calls) {
       retiring = true;
       inputClosed = true;
-      try {
-        toWorker.close();
-      } catch (IOException e) {
-        // Already closed by a dead worker.
-      }
     }
+    closeInput();
     try {
       if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
         process.destroyForcibly();

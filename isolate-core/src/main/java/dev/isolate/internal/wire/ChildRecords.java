@@ -23,6 +23,11 @@ public final class ChildRecords {
   public static final byte EXIT_CALLED = 6;
   /** {@code int step, int errno}: the child failed to set itself up; the callable did not run. */
   public static final byte SETUP_FAILED = 7;
+  /**
+   * Empty: the callable is deserialized and about to run. Before it, the child ran only the library's
+   * own code, which the worker image bounds in time ({@code Zygote}).
+   */
+  public static final byte CALLABLE_STARTING = 8;
 
   /** Child exit status when writing to the result pipe failed, so that nothing else can report it. */
   public static final int EXIT_RESULT_WRITE_FAILED = 121;

@@ -47,6 +47,11 @@ public final class Frames {
   /** {@link #EXITED} flag: the worker image killed the child because the call's deadline passed. */
   public static final int EXITED_KILLED_AT_DEADLINE = 1;
   /**
+   * {@link #EXITED} flag: the worker image killed the child because it had not reached the callable
+   * within the setup limit: it was stuck in the library's own code, and the callable did not run.
+   */
+  public static final int EXITED_KILLED_IN_SETUP = 2;
+  /**
    * Payload: {@code int step, int errno, int childPid (0 if none), int waitStatus (-1 if not reaped),
    * int value}. A system call of the worker image failed for this call; no more frames follow.
    */

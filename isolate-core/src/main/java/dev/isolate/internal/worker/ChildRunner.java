@@ -186,6 +186,7 @@ final class ChildRunner {
       writeThrowable(ChildRecords.CALLABLE_UNREADABLE, e);
       return;
     }
+    writeRecord(ChildRecords.CALLABLE_STARTING, outOfMemoryReport, 0, 0);
     Object value;
     try {
       value = callable.call();

@@ -32,6 +32,12 @@ public final class Zygote {
   private static final int EXITING_POLL_MILLIS = 1;
   private static final int SWEEP_POLL_MILLIS = 100;
   private static final byte[] STREAM_FRAME_TYPES = {Frames.RESULT, Frames.STDOUT, Frames.STDERR};
+  /**
+   * How long a child may take from fork to its callable: normally milliseconds. Past it, the child is
+   * stuck in the library's own code (a lock a vanished thread of the worker held at fork time, say),
+   * and it is killed rather than left to hang a call that has no timeout.
+   */
+  private static final long SETUP_LIMIT_NANOS = Long.getLong("isolate.childSetupLimitMillis", 30_000) * 1_000_000;
 
   private final Syscalls syscalls;
   private final int protocolIn;
@@ -59,13 +65,19 @@ public final class Zygote {
     final int[] fds;
     /** {@code System.nanoTime()} at which the child is killed; 0 for none. */
     final long deadline;
+    /** {@code System.nanoTime()} by which the child must have written to its result pipe. */
+    final long setupDeadline;
+    /** Whether the child wrote to its result pipe: it got through the library's own setup. */
+    boolean setUp;
     boolean killedAtDeadline;
+    boolean killedInSetup;
     boolean done;
 
     Child(long callId, int pid, long deadline, int resultFd, int outFd, int errFd) {
       this.callId = callId;
       this.pid = pid;
       this.deadline = deadline;
+      this.setupDeadline = System.nanoTime() + SETUP_LIMIT_NANOS;
       this.fds = new int[] {resultFd, outFd, errFd};
     }
 
@@ -316,6 +328,9 @@ public final class Zygote {
       closeStream(child, stream);
       return;
     }
+    if (stream == 0) {
+      child.setUp = true;
+    }
     writeRelayFrame(STREAM_FRAME_TYPES[stream], child.callId, n);
   }
 
@@ -346,6 +361,10 @@ public final class Zygote {
       Child child = children.get(i);
       if (child.deadline != 0 && !child.killedAtDeadline && now - child.deadline >= 0) {
         killAtDeadline(child);
+      }
+      if (!child.setUp && !child.killedInSetup && !child.done && !child.pipesClosed() && now - child.setupDeadline >= 0) {
+        child.killedInSetup = true;
+        kill(child);
       }
       if (!child.done && (sweep || child.pipesClosed())) {
         tryReap(child);
@@ -378,7 +397,8 @@ public final class Zygote {
       return;
     }
     drainExited(child);
-    int flags = child.killedAtDeadline ? Frames.EXITED_KILLED_AT_DEADLINE : 0;
+    int flags =
+        (child.killedAtDeadline ? Frames.EXITED_KILLED_AT_DEADLINE : 0) | (child.killedInSetup ? Frames.EXITED_KILLED_IN_SETUP : 0);
     int cpuMillis = (int) Math.min(Integer.MAX_VALUE, result.cpuMicros() / 1000);
     int maxRssKiB = (int) Math.min(Integer.MAX_VALUE, result.maxRssKiB());
     sendControl(Frames.EXITED, child.callId, child.pid, result.status().raw(), flags, cpuMillis, maxRssKiB, 20);
@@ -417,6 +437,10 @@ public final class Zygote {
   /** The call ran out of time: SIGKILL now; the child is reaped and reported like any other. */
   private void killAtDeadline(Child child) {
     child.killedAtDeadline = true;
+    kill(child);
+  }
+
+  private void kill(Child child) {
     try {
       syscalls.kill(child.pid, Signals.SIGKILL);
     } catch (SyscallException e) {
