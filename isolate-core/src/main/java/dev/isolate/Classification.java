@@ -140,7 +140,8 @@ final class Classification {
     if (exited.killedInSetup()) {
       throw new Failure(new Facts(
               Reason.CHILD_SETUP_FAILED,
-              "child " + pid + " did not reach the callable within the setup limit and was killed with SIGKILL"
+              "child " + pid + " did not reach the callable within the setup limit, or sat on a lock without using CPU,"
+                  + " and was killed with SIGKILL, as was the child of the one retry"
                   + " (it was stuck in the library's own code before the callable, e.g. on a lock that a thread of the"
                   + " worker image held when it forked)"
                   + "; the callable did not run")

@@ -152,7 +152,7 @@ public final class Isolator implements AutoCloseable {
     Objects.requireNonNull(callable, "callable");
     checkOpen();
     byte[] request = serialize(callable);
-    CallOutcome outcome = send(limits, request).join();
+    CallOutcome outcome = sendRetryingStuckSetup(limits, request).join();
     return resolve(outcome, limits);
   }
 
@@ -185,7 +185,7 @@ public final class Isolator implements AutoCloseable {
     CompletableFuture<T> result = new CompletableFuture<>();
     try {
       byte[] request = serialize(callable);
-      send(limits, request)
+      sendRetryingStuckSetup(limits, request)
           .whenComplete(
               (outcome, unexpected) -> {
                 try {
@@ -264,6 +264,32 @@ public final class Isolator implements AutoCloseable {
       return (T) new Classification(crashFiles, loader, limits).resolve(outcome, kryo::readClassAndObject);
     } finally {
       kryos.free(kryo);
+    }
+  }
+
+  /**
+   * Sends the call; if its child was killed before it reached the callable (stuck in the library's own
+   * code after the fork), sends it once more: the callable did not run, and a second fork is almost
+   * never caught at the same unlucky instant.
+   */
+  private CompletableFuture<CallOutcome> sendRetryingStuckSetup(CallLimits limits, byte[] request)
+      throws CallableDidNotExecuteException {
+    return send(limits, request)
+        .thenCompose(
+            outcome -> {
+              if (!(outcome instanceof CallOutcome.ChildExited exited && exited.killedInSetup()) || closed) {
+                return CompletableFuture.completedFuture(outcome);
+              }
+              // Not on the thread that completed the first call: it reads the worker image's frames.
+              return CompletableFuture.supplyAsync(() -> resend(limits, request, outcome)).thenCompose(retry -> retry);
+            });
+  }
+
+  private CompletableFuture<CallOutcome> resend(CallLimits limits, byte[] request, CallOutcome first) {
+    try {
+      return send(limits, request);
+    } catch (CallableDidNotExecuteException | IllegalStateException e) {
+      return CompletableFuture.completedFuture(first);
     }
   }
 

@@ -11,7 +11,8 @@ public enum Reason {
   CHILD_PIPE_CLOSE_FAILED(Category.DID_NOT_EXECUTE),
   /**
    * The child could not prepare itself (standard streams, signals, limits) before running the callable,
-   * or did not reach the callable within 30 seconds of its fork and was killed.
+   * or twice in a row a child got stuck before reaching the callable (30 seconds after its fork, or 5
+   * seconds asleep on a lock without using CPU) and was killed.
    */
   CHILD_SETUP_FAILED(Category.DID_NOT_EXECUTE),
   /** The callable could not be serialized in the caller, or deserialized in the child. */

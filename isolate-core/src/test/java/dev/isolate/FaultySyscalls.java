@@ -5,10 +5,13 @@ import dev.isolate.posix.NativeBuffer;
 import dev.isolate.posix.PollSet;
 import dev.isolate.posix.SyscallException;
 import dev.isolate.posix.Syscalls;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The real system calls, except that the first call of one kind fails with a chosen errno — in the
- * worker image or in a child — the way the kernel would report it, or, for errno -1, never returns. Calls on the protocol descriptors
+ * worker image or in a child — the way the kernel would report it; or, for errno -1, never returns
+ * (asleep in {@code poll}), and for errno -2 never returns (asleep on a lock, in {@code futex}). Side
+ * "child" fails the first child only, "children" every child. Calls on the protocol descriptors
  * are never failed: the faults target the per-call path.
  */
 final class FaultySyscalls implements Syscalls {
@@ -16,6 +19,7 @@ final class FaultySyscalls implements Syscalls {
   private final String call;
   private final int errno;
   private final boolean inChild;
+  private final boolean everyChild;
   private final int zygotePid;
   private final int[] protocolFds;
   private boolean fired;
@@ -24,11 +28,12 @@ final class FaultySyscalls implements Syscalls {
   /** Forks since arming, counted in each process's own copy: a child's fault fires in the first child only. */
   private int armedForks;
 
-  FaultySyscalls(Syscalls real, String call, int errno, boolean inChild, int... protocolFds) {
+  FaultySyscalls(Syscalls real, String call, int errno, String side, int... protocolFds) {
     this.real = real;
     this.call = call;
     this.errno = errno;
-    this.inChild = inChild;
+    this.inChild = !side.equals("parent");
+    this.everyChild = side.equals("children");
     this.zygotePid = real.getpid();
     this.protocolFds = protocolFds;
   }
@@ -39,7 +44,7 @@ final class FaultySyscalls implements Syscalls {
       return;
     }
     boolean child = real.getpid() != zygotePid;
-    if (child != inChild || (child && armedForks != 1)) {
+    if (child != inChild || (child && armedForks != 1 && !everyChild)) {
       return;
     }
     fired = true;
@@ -48,6 +53,12 @@ final class FaultySyscalls implements Syscalls {
       PollSet nothing = real.newPollSet(1);
       while (true) {
         real.poll(nothing, 0, -1);
+      }
+    }
+    if (errno == -2) {
+      // Never returns, asleep on a lock no one will release, as a child is after a fork at the wrong instant.
+      while (true) {
+        LockSupport.park();
       }
     }
     throw new SyscallException(name, errno, "injected by FaultySyscalls");
