@@ -13,7 +13,8 @@ public final class KilledCaller {
     String pidFile = args[0];
     Isolator isolator = Isolator.builder().forwardChildOutput(false).build();
     isolator.execute(() -> 0);
-    System.out.println("worker " + isolator.workerPid());
+    // A caller killed with SIGKILL cannot remove its isolator's directory: the test does.
+    System.out.println("worker " + isolator.workerPid() + " " + isolator.crashDirectory());
     System.out.flush();
     isolator.execute(
         () -> {

@@ -35,11 +35,14 @@ class ProcessHygieneTest {
                 pidFile.toString())
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
+    Path leftBehind = null;
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(caller.getInputStream(), StandardCharsets.UTF_8));
       String line = out.readLine();
       assertThat(line).startsWith("worker ");
-      long workerPid = Long.parseLong(line.substring("worker ".length()));
+      String[] words = line.split(" ");
+      long workerPid = Long.parseLong(words[1]);
+      leftBehind = Path.of(words[2]);
       long childPid = Children.awaitPid(pidFile, Duration.ofSeconds(30));
       assertThat(isRunning(workerPid)).isTrue();
       assertThat(isRunning(childPid)).isTrue();
@@ -56,6 +59,14 @@ class ProcessHygieneTest {
       assertThat(gone).isLessThan(Duration.ofSeconds(1));
     } finally {
       caller.destroyForcibly();
+      if (leftBehind != null) {
+        try (Stream<Path> files = Files.list(leftBehind)) {
+          for (Path file : files.toList()) {
+            Files.delete(file);
+          }
+        }
+        Files.delete(leftBehind);
+      }
     }
   }
 
