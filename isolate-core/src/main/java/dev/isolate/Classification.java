@@ -137,6 +137,12 @@ final class Classification {
           .timeout(timeout)
           .crashReport(CrashReports.ofOutput(pid, exited.output())));
     }
+    if (exited.killedOnCancel()) {
+      throw new Failure(new Facts(
+              Reason.CANCELLED,
+              "the call was cancelled and child " + pid + " was killed; the callable may have done part of its work")
+          .signal(Signals.SIGKILL));
+    }
     if (exited.killedInSetup()) {
       throw new Failure(new Facts(
               Reason.CHILD_SETUP_FAILED,
@@ -220,6 +226,15 @@ final class Classification {
                   + " (did native code call exit(0)?)" + stderrHint(exited.output()))
           .exitStatus(0)
           .crashReport(CrashReports.of(crashFiles, pid, startedAtMillis, exited.output())));
+    }
+    if (status.exited() && status.exitStatus() == ChildRecords.EXIT_CHILD_ESCAPED) {
+      boolean ran = result.callableStarting();
+      throw new Failure(new Facts(
+              ran ? Reason.UNEXPECTED_CHILD_EXIT_STATUS : Reason.CHILD_SETUP_FAILED,
+              "child " + pid + " hit an error in the library's own code " + (ran ? "after" : "before")
+                  + " the callable started and left with status " + ChildRecords.EXIT_CHILD_ESCAPED
+                  + stderrHint(exited.output()) + (ran ? "" : "; the callable did not run"))
+          .exitStatus(status.exitStatus()));
     }
     if (status.exited()
         && status.exitStatus() == ChildRecords.EXIT_RESULT_WRITE_FAILED

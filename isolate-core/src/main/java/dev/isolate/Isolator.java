@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -131,7 +132,9 @@ public final class Isolator implements AutoCloseable {
    * @throws IllegalStateException if this isolator is closed
    * @throws CallableDidNotExecuteException if the callable never started (safe to retry)
    * @throws CallableExecutedException if it threw (the cause) or its result could not be returned
-   * @throws CallableStatusUnknownException if the child died, was killed or timed out
+   * @throws CallableStatusUnknownException if the child died, was killed or timed out, or the calling
+   *     thread was interrupted ({@link Reason#CANCELLED}: the child is killed, and the thread's
+   *     interrupt status is set again)
    */
   public <T> T execute(IsolatedCallable<T> callable) throws MemIsolateException {
     return execute(callable, limits(timeout));
@@ -152,13 +155,30 @@ public final class Isolator implements AutoCloseable {
     Objects.requireNonNull(callable, "callable");
     checkOpen();
     byte[] request = serialize(callable);
-    CallOutcome outcome = sendRetryingStuckSetup(limits, request).join();
-    return resolve(outcome, limits);
+    Call call = new Call();
+    CompletableFuture<CallOutcome> outcome = sendRetryingStuckSetup(call, limits, request);
+    try {
+      return resolve(outcome.get(), limits);
+    } catch (InterruptedException e) {
+      call.cancel();
+      Thread.currentThread().interrupt();
+      throw (CallableStatusUnknownException)
+          new Facts(
+                  Reason.CANCELLED,
+                  "the calling thread was interrupted while the call ran; its child was killed, and the callable may"
+                      + " have done part of its work")
+              .toException();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("a call's outcome never completes exceptionally", e.getCause());
+    }
   }
 
   /**
    * Runs {@code callable} in a new child process without blocking the calling thread beyond
    * serializing it and, on first use, waiting for the worker image to start.
+   *
+   * <p>{@code cancel} on the future (with or without {@code mayInterruptIfRunning}) kills the child:
+   * the future is then cancelled, as {@link CompletableFuture#cancel} says, not failed.
    *
    * @return a future completed with the result, or exceptionally with the same
    *     {@link MemIsolateException} {@link #execute} would throw
@@ -185,7 +205,14 @@ public final class Isolator implements AutoCloseable {
     CompletableFuture<T> result = new CompletableFuture<>();
     try {
       byte[] request = serialize(callable);
-      sendRetryingStuckSetup(limits, request)
+      Call call = new Call();
+      result.whenComplete(
+          (value, failure) -> {
+            if (result.isCancelled()) {
+              call.cancel();
+            }
+          });
+      sendRetryingStuckSetup(call, limits, request)
           .whenComplete(
               (outcome, unexpected) -> {
                 try {
@@ -272,34 +299,59 @@ public final class Isolator implements AutoCloseable {
    * code after the fork), sends it once more: the callable did not run, and a second fork is almost
    * never caught at the same unlucky instant.
    */
-  private CompletableFuture<CallOutcome> sendRetryingStuckSetup(CallLimits limits, byte[] request)
+  private CompletableFuture<CallOutcome> sendRetryingStuckSetup(Call call, CallLimits limits, byte[] request)
       throws CallableDidNotExecuteException {
-    return send(limits, request)
+    return send(call, limits, request)
         .thenCompose(
             outcome -> {
-              if (!(outcome instanceof CallOutcome.ChildExited exited && exited.killedInSetup()) || closed) {
+              if (!(outcome instanceof CallOutcome.ChildExited exited && exited.killedInSetup()) || closed || call.cancelled) {
                 return CompletableFuture.completedFuture(outcome);
               }
               // Not on the thread that completed the first call: it reads the worker image's frames.
-              return CompletableFuture.supplyAsync(() -> resend(limits, request, outcome)).thenCompose(retry -> retry);
+              return CompletableFuture.supplyAsync(() -> resend(call, limits, request, outcome)).thenCompose(retry -> retry);
             });
   }
 
-  private CompletableFuture<CallOutcome> resend(CallLimits limits, byte[] request, CallOutcome first) {
+  private CompletableFuture<CallOutcome> resend(Call call, CallLimits limits, byte[] request, CallOutcome first) {
     try {
-      return send(limits, request);
+      return send(call, limits, request);
     } catch (CallableDidNotExecuteException | IllegalStateException e) {
       return CompletableFuture.completedFuture(first);
     }
   }
 
   /** Hands the call to the serving worker image; one that retired meanwhile passes it to its successor. */
-  private CompletableFuture<CallOutcome> send(CallLimits limits, byte[] request) throws CallableDidNotExecuteException {
+  private CompletableFuture<CallOutcome> send(Call call, CallLimits limits, byte[] request)
+      throws CallableDidNotExecuteException {
     long callId = nextCallId.getAndIncrement();
     while (true) {
-      CompletableFuture<CallOutcome> sent = readyWorker().call(callId, limits, request);
+      WorkerProcess target = readyWorker();
+      CompletableFuture<CallOutcome> sent = target.call(callId, limits, request);
       if (sent != null) {
+        call.sentTo(target, callId);
         return sent;
+      }
+    }
+  }
+
+  /** Where a call went, so that it can be cancelled: the worker image and the call's id there. */
+  private static final class Call {
+    private WorkerProcess worker;
+    private long callId;
+    private volatile boolean cancelled;
+
+    synchronized void sentTo(WorkerProcess target, long id) {
+      worker = target;
+      callId = id;
+      if (cancelled) {
+        target.cancel(id);
+      }
+    }
+
+    synchronized void cancel() {
+      cancelled = true;
+      if (worker != null) {
+        worker.cancel(callId);
       }
     }
   }

@@ -54,7 +54,9 @@ public enum Reason {
   /** The child died because a native allocation failed at its native memory limit ({@code RLIMIT_AS}). */
   NATIVE_MEMORY_LIMIT_EXCEEDED(Category.STATUS_UNKNOWN),
   /** The worker image died while the call was in flight; its child was killed with it. */
-  WORKER_DIED(Category.STATUS_UNKNOWN);
+  WORKER_DIED(Category.STATUS_UNKNOWN),
+  /** The thread waiting in {@code execute} was interrupted; the child was killed. */
+  CANCELLED(Category.STATUS_UNKNOWN);
 
   private final Category category;
 

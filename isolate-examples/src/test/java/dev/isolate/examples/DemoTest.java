@@ -3,10 +3,12 @@ package dev.isolate.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,10 +28,21 @@ class DemoTest {
         new ProcessBuilder(List.of(java.toString(), "-cp", System.getProperty("java.class.path"), Demo.class.getName()))
             .redirectErrorStream(true)
             .start();
+    // Read on another thread: a process that kept the demo's output open must not hang the test.
+    CompletableFuture<String> reading =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return new String(demo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
     String output;
     try {
-      output = new String(demo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(demo.waitFor(60, TimeUnit.SECONDS)).as("the demo ended").isTrue();
+      boolean ended = demo.waitFor(90, TimeUnit.SECONDS);
+      output = reading.get(10, TimeUnit.SECONDS);
+      assertThat(ended).as("the demo ended; its output:%n%s", output).isTrue();
     } finally {
       demo.destroyForcibly();
     }

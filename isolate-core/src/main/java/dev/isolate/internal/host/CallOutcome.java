@@ -1,5 +1,6 @@
 package dev.isolate.internal.host;
 
+import dev.isolate.internal.wire.Frames;
 import dev.isolate.internal.wire.WorkerStep;
 import dev.isolate.posix.WaitStatus;
 import java.util.List;
@@ -15,13 +16,28 @@ public sealed interface CallOutcome {
   record ChildExited(
       int childPid,
       WaitStatus status,
-      boolean killedAtDeadline,
-      boolean killedInSetup,
+      int flags,
       long elapsedNanos,
       Usage usage,
       List<byte[]> resultChunks,
       ChildOutput output)
-      implements CallOutcome {}
+      implements CallOutcome {
+
+    /** The worker image killed it because the call's deadline passed. */
+    public boolean killedAtDeadline() {
+      return (flags & Frames.EXITED_KILLED_AT_DEADLINE) != 0;
+    }
+
+    /** The worker image killed it because it got stuck before its callable. */
+    public boolean killedInSetup() {
+      return (flags & Frames.EXITED_KILLED_IN_SETUP) != 0;
+    }
+
+    /** The worker image killed it because the caller cancelled the call. */
+    public boolean killedOnCancel() {
+      return (flags & Frames.EXITED_CANCELLED) != 0;
+    }
+  }
 
   /** What a reaped child used, as {@code wait4} reported it. */
   record Usage(int cpuMillis, int maxRssKiB) {}

@@ -181,6 +181,28 @@ public final class WorkerProcess {
   }
 
   /**
+   * Asks the worker image to kill the child of a call in flight; its outcome still arrives, with
+   * {@link CallOutcome.ChildExited#killedOnCancel()}. Nothing happens for a call that has ended.
+   */
+  public void cancel(long callId) {
+    synchronized (calls) {
+      if (inputClosed || !pending.containsKey(callId)) {
+        return;
+      }
+    }
+    byte[] frame = new byte[Frames.HEADER];
+    Frames.putHeader(frame, 0, Frames.CANCEL, callId, 0);
+    try {
+      synchronized (toWorker) {
+        toWorker.write(frame);
+        toWorker.flush();
+      }
+    } catch (IOException e) {
+      // The worker image is gone, and its children with it.
+    }
+  }
+
+  /**
    * Takes no more calls, and stops once the calls in flight have ended: a successor has taken over.
    * Nothing in flight is disturbed.
    */
@@ -275,8 +297,7 @@ public final class WorkerProcess {
             new CallOutcome.ChildExited(
                 Bytes.getInt(payload, 0),
                 new WaitStatus(Bytes.getInt(payload, 4)),
-                (flags & Frames.EXITED_KILLED_AT_DEADLINE) != 0,
-                (flags & Frames.EXITED_KILLED_IN_SETUP) != 0,
+                flags,
                 System.nanoTime() - call.sentAt,
                 new CallOutcome.Usage(Bytes.getInt(payload, 12), Bytes.getInt(payload, 16)),
                 call.resultChunks,

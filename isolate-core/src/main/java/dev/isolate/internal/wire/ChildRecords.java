@@ -33,6 +33,11 @@ public final class ChildRecords {
   public static final int EXIT_RESULT_WRITE_FAILED = 121;
   /** Child exit status when its worker image died while it was being forked. */
   public static final int EXIT_WORKER_GONE = 122;
+  /**
+   * Child exit status when something escaped the child runner (a linkage error, say): the child
+   * leaves rather than run on as a copy of the worker image's loop.
+   */
+  public static final int EXIT_CHILD_ESCAPED = 123;
 
   /** {@link #SETUP_FAILED} step: closing the worker's ends of the pipes. */
   public static final int STEP_CLOSE_PIPES = 1;

@@ -24,6 +24,8 @@ public final class Frames {
   public static final byte CALL = 1;
   /** Bytes of a {@link #CALL} payload before the callable. */
   public static final int CALL_LIMITS = 3 * 8;
+  /** Empty payload. The caller gave up on this call: kill its child, then report it as usual. */
+  public static final byte CANCEL = 2;
 
   // worker -> caller
   /** Call id 0; payload: {@code int workerPid}. The worker image is warm and serving. */
@@ -51,6 +53,8 @@ public final class Frames {
    * within the setup limit: it was stuck in the library's own code, and the callable did not run.
    */
   public static final int EXITED_KILLED_IN_SETUP = 2;
+  /** {@link #EXITED} flag: the worker image killed the child because the caller cancelled the call. */
+  public static final int EXITED_CANCELLED = 4;
   /**
    * Payload: {@code int step, int errno, int childPid (0 if none), int waitStatus (-1 if not reaped),
    * int value}. A system call of the worker image failed for this call; no more frames follow.

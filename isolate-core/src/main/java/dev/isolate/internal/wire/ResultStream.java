@@ -11,6 +11,7 @@ import java.util.List;
 public final class ResultStream {
   private final List<Piece> valuePieces = new ArrayList<>();
   private boolean valueComplete;
+  private boolean callableStarting;
   private byte[] threw;
   private byte[] resultUnserializable;
   private byte[] callableUnreadable;
@@ -54,6 +55,7 @@ public final class ResultStream {
         }
         case ChildRecords.CALLABLE_UNREADABLE -> result.callableUnreadable = cursor.copy(length);
         case ChildRecords.EXIT_CALLED -> result.exitCalled = Bytes.getInt(cursor.copy(length), 0);
+        case ChildRecords.CALLABLE_STARTING -> result.callableStarting = true;
         case ChildRecords.SETUP_FAILED -> {
           byte[] payload = cursor.copy(length);
           result.setupFailed = true;
@@ -70,6 +72,11 @@ public final class ResultStream {
   }
 
   /** Whether a complete value was written. */
+  /** Whether the child got as far as its callable ({@link ChildRecords#CALLABLE_STARTING}). */
+  public boolean callableStarting() {
+    return callableStarting;
+  }
+
   public boolean valueComplete() {
     return valueComplete;
   }

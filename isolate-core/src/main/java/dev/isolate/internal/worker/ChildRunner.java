@@ -41,6 +41,9 @@ final class ChildRunner {
     this.syscalls = syscalls;
     this.buffer = buffer;
     this.zygotePid = zygotePid;
+    // Loaded now: a child that fails a system call before it stops sharing the worker's jars must not
+    // have to load the exception's class from them.
+    new SyscallException("warm-up", 0, "").errno();
     OutOfMemoryError prepared =
         new OutOfMemoryError("Java heap space (the child could not encode the original error)");
     prepared.setStackTrace(new StackTraceElement[0]);

@@ -2,6 +2,7 @@ package dev.isolate.internal.worker;
 
 import dev.isolate.internal.boot.ExitHook;
 import dev.isolate.internal.wire.Bytes;
+import dev.isolate.internal.wire.ChildRecords;
 import dev.isolate.internal.wire.Frames;
 import dev.isolate.internal.wire.WorkerStep;
 import dev.isolate.posix.Errno;
@@ -81,6 +82,7 @@ public final class Zygote {
     boolean setUp;
     boolean killedAtDeadline;
     boolean killedInSetup;
+    boolean cancelled;
     boolean done;
 
     Child(long callId, int pid, long deadline, int resultFd, int outFd, int errFd) {
@@ -235,6 +237,8 @@ public final class Zygote {
             cpuSeconds,
             payload + Frames.CALL_LIMITS,
             requests.payloadLength() - Frames.CALL_LIMITS);
+      } else if (requests.type() == Frames.CANCEL) {
+        cancel(requests.callId());
       }
       requests.consumeFrame();
     }
@@ -256,6 +260,10 @@ public final class Zygote {
       sendFailed(callId, WorkerStep.PIPE, e.errno(), 0, -1, 0);
       return;
     }
+    // Built before the fork: a child must not allocate a new kind of object, or load a class, until it
+    // has stopped sharing the worker's jar descriptors.
+    ChildRunner.Pipes childPipes =
+        new ChildRunner.Pipes(result[1], out[1], err[1], descriptorsNotForChild(result[0], out[0], err[0]));
     ForkResult forked;
     try {
       forked = syscalls.fork();
@@ -267,13 +275,12 @@ public final class Zygote {
       return;
     }
     if (forked instanceof ForkResult.Child) {
-      runner.runChild(
-          requests.array(),
-          payloadOffset,
-          payloadLength,
-          new ChildRunner.Pipes(result[1], out[1], err[1], descriptorsNotForChild(result[0], out[0], err[0])),
-          nativeMemoryBytes,
-          cpuSeconds);
+      try {
+        runner.runChild(requests.array(), payloadOffset, payloadLength, childPipes, nativeMemoryBytes, cpuSeconds);
+      } finally {
+        // Whatever escaped the child runner must not return into this loop in a child.
+        syscalls.exitImmediately(ChildRecords.EXIT_CHILD_ESCAPED);
+      }
     }
     int childPid = ((ForkResult.Parent) forked).childPid();
     // The caller recycles this worker image before its heap, never collected, crowds out the children's.
@@ -290,6 +297,17 @@ public final class Zygote {
       return;
     }
     children.add(child);
+  }
+
+  /** The caller gave up on a call: its child, if it still runs, is killed and then reported as usual. */
+  private void cancel(long callId) {
+    for (int i = 0; i < children.size(); i++) {
+      Child child = children.get(i);
+      if (child.callId == callId && !child.done && !child.cancelled) {
+        child.cancelled = true;
+        kill(child);
+      }
+    }
   }
 
   /** Everything a new child must close: the protocol and every other child's pipes. Runs in the child. */
@@ -411,7 +429,9 @@ public final class Zygote {
     }
     drainExited(child);
     int flags =
-        (child.killedAtDeadline ? Frames.EXITED_KILLED_AT_DEADLINE : 0) | (child.killedInSetup ? Frames.EXITED_KILLED_IN_SETUP : 0);
+        (child.killedAtDeadline ? Frames.EXITED_KILLED_AT_DEADLINE : 0)
+            | (child.killedInSetup ? Frames.EXITED_KILLED_IN_SETUP : 0)
+            | (child.cancelled ? Frames.EXITED_CANCELLED : 0);
     int cpuMillis = (int) Math.min(Integer.MAX_VALUE, result.cpuMicros() / 1000);
     int maxRssKiB = (int) Math.min(Integer.MAX_VALUE, result.maxRssKiB());
     sendControl(Frames.EXITED, child.callId, child.pid, result.status().raw(), flags, cpuMillis, maxRssKiB, 20);
