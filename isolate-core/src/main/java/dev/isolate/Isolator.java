@@ -388,8 +388,13 @@ public final class Isolator implements AutoCloseable {
 
   private void replaceDeadWorker() throws CallableDidNotExecuteException {
     if (worker != null) {
-      worker.close(CLOSE_GRACE);
+      WorkerProcess dead = worker;
       worker = null;
+      dead.close(CLOSE_GRACE);
+      if (dead.failedToStart()) {
+        // It died before it was ready: that is this call's answer, not a reason to start another at once.
+        throw startFailed(dead.startFailure(startTimeout));
+      }
     }
     if (successor != null) {
       worker = successor;

@@ -20,6 +20,22 @@ final class ProcessTable {
     throw new IllegalStateException("no VmRSS in /proc/self/status");
   }
 
+  /** This process's open descriptors as "fd -> target", without the listing's own. */
+  static List<String> descriptors() throws IOException {
+    List<String> found = new ArrayList<>();
+    try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+      for (Path fd : fds) {
+        try {
+          found.add(fd.getFileName() + " -> " + Files.readSymbolicLink(fd));
+        } catch (IOException closedMeanwhile) {
+          // The directory stream's own descriptor, or one closed while listing.
+        }
+      }
+    }
+    found.removeIf(d -> d.endsWith("/fd"));
+    return found;
+  }
+
   static int openDescriptors() throws IOException {
     try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
       int count = 0;
