@@ -37,7 +37,6 @@ public final class WorkerProcess {
   private final Thread reader;
   private final Thread stderrPump;
   private volatile boolean dead;
-  private volatile boolean closing;
   /** Set by close(): unlike a retirement, which ends the process only once it is idle. */
   private volatile boolean stopRequested;
   /**
@@ -117,7 +116,7 @@ public final class WorkerProcess {
 
   /** Whether it can take calls. */
   public boolean alive() {
-    return !dead && !closing;
+    return !dead && !retiring;
   }
 
   /** Whether it has finished starting and can take calls now. */
@@ -209,7 +208,6 @@ public final class WorkerProcess {
   public void retire() {
     synchronized (calls) {
       retiring = true;
-      closing = true;
     }
     closeInputIfIdle();
   }
@@ -373,7 +371,6 @@ public final class WorkerProcess {
    * {@code grace} it is killed. Calls in flight end as {@link CallOutcome.WorkerDied}.
    */
   public void close(Duration grace) {
-    closing = true;
     stopRequested = true;
     synchronized (calls) {
       retiring = true;
