@@ -36,6 +36,9 @@ final class Classification {
       if (outcome instanceof CallOutcome.ChildExited exited) {
         return childExited(exited, deserialize);
       }
+      if (outcome instanceof CallOutcome.ValueWritten written) {
+        return value(written.childPid(), ResultStream.parse(written.resultChunks()), deserialize);
+      }
       throw facts(outcome);
     } catch (Failure failure) {
       Facts facts = failure.facts.output(outcome.output().stdoutTail(), outcome.output().stderrTail());
@@ -45,6 +48,8 @@ final class Classification {
       }
       if (outcome instanceof CallOutcome.ChildExited exited) {
         facts.elapsed(Duration.ofNanos(exited.elapsedNanos()));
+      } else if (outcome instanceof CallOutcome.ValueWritten written) {
+        facts.elapsed(Duration.ofNanos(written.elapsedNanos()));
       }
       throw facts.toException();
     }
@@ -57,6 +62,8 @@ final class Classification {
       return failed.childPid();
     } else if (outcome instanceof CallOutcome.WorkerDied died) {
       return died.childPid();
+    } else if (outcome instanceof CallOutcome.ValueWritten written) {
+      return written.childPid();
     }
     return 0;
   }
@@ -208,16 +215,7 @@ final class Classification {
             .exitStatus(0));
       }
       if (result.valueComplete()) {
-        try {
-          return deserialize.apply(new Input(result.valueBytes(), 64 * 1024));
-        } catch (RuntimeException | LinkageError e) {
-          throw new Failure(new Facts(
-                  Reason.DESERIALIZATION_FAILED,
-                  "the callable returned in child " + pid + ", but its result (" + result.valueLength()
-                      + " bytes) could not be deserialized in the caller: " + e)
-              .cause(e)
-              .exitStatus(0));
-        }
+        return value(pid, result, deserialize);
       }
       throw new Failure(new Facts(
               Reason.CALLABLE_PROCESS_DIED_DURING_EXECUTION,
@@ -257,6 +255,18 @@ final class Classification {
       facts.exitStatus(status.exitStatus());
     }
     throw new Failure(facts);
+  }
+
+  private static Object value(int pid, ResultStream result, Function<Input, Object> deserialize) throws Failure {
+    try {
+      return deserialize.apply(new Input(result.valueBytes(), 64 * 1024));
+    } catch (RuntimeException | LinkageError e) {
+      throw new Failure(new Facts(
+              Reason.DESERIALIZATION_FAILED,
+              "the callable returned in child " + pid + ", but its result (" + result.valueLength()
+                  + " bytes) could not be deserialized in the caller: " + e)
+          .cause(e));
+    }
   }
 
   private boolean cpuLimitReached(WaitStatus status, CallOutcome.Usage usage) {

@@ -16,12 +16,20 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -38,7 +46,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * }</pre>
  *
  * <p>Thread-safe: calls from many threads run in concurrent children and never affect each other.
- * The worker image is started by {@link Builder#build()} in the background (so that its start-up
+ * At most {@link Builder#maxConcurrentCalls} children run at once; further calls wait their turn in
+ * a queue of {@link Builder#maxQueuedCalls}, past which a call is refused with
+ * {@link Reason#QUEUE_FULL}. The worker image keeps {@link Builder#preforkedChildren} children
+ * forked ahead and waiting, so that a call does not wait for a fork. The worker image is started by {@link Builder#build()} in the background (so that its start-up
  * overlaps the caller's own), awaited by the first call, and replaced if it dies. Its heap is never
  * collected, so before it fills up a successor is started in the background and takes over between
  * calls; calls in flight finish on the old one. It exits when {@link #close()} is called or the
@@ -65,6 +76,9 @@ public final class Isolator implements AutoCloseable {
   private final Duration startTimeout;
   private final long recycleAtHeapBytes;
   private final long recycleAfterCalls;
+  private final int preforkedChildren;
+  private final int maxConcurrentCalls;
+  private final int maxQueuedCalls;
   private final ClassLoader loader;
   private final Pool<Kryo> kryos;
   private final AtomicLong nextCallId = new AtomicLong(1);
@@ -73,8 +87,24 @@ public final class Isolator implements AutoCloseable {
   private final Path workDirectory;
   private final CrashFiles crashFiles;
   private Path agentJar;
-  /** The worker image that takes new calls. Guarded by lock, like everything below. */
-  private WorkerProcess worker;
+  /** Guards {@link #running} and {@link #queue}; never held while waiting for anything. */
+  private final Object slots = new Object();
+  /**
+   * Calls that hold one of the {@link #maxConcurrentCalls} slots: being sent, or running in a child.
+   * A child that has delivered its value and is exiting no longer holds one.
+   */
+  private int running;
+  private final ArrayDeque<Call> queue = new ArrayDeque<>();
+  /**
+   * Sends queued calls as slots free up, retries, and calls submitted before the worker image is
+   * ready: so that neither the caller's threads nor the thread reading the worker's frames wait.
+   */
+  private final ThreadPoolExecutor dispatcher;
+  /**
+   * The worker image that takes new calls. Written under lock, like everything below; read without
+   * it only as a hint.
+   */
+  private volatile WorkerProcess worker;
   /** Started in the background to take over from {@link #worker} before its heap runs out. */
   private WorkerProcess successor;
   private long successorLaunchedAt;
@@ -97,6 +127,22 @@ public final class Isolator implements AutoCloseable {
     this.startTimeout = builder.startTimeout;
     this.recycleAtHeapBytes = builder.recycleAtHeapBytes;
     this.recycleAfterCalls = builder.recycleAfterCalls;
+    this.preforkedChildren = builder.preforkedChildren;
+    this.maxConcurrentCalls = builder.maxConcurrentCalls;
+    this.maxQueuedCalls = builder.maxQueuedCalls;
+    this.dispatcher =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            1,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            runnable -> {
+              Thread thread = new Thread(runnable, "isolate-dispatcher");
+              thread.setDaemon(true);
+              return thread;
+            });
+    dispatcher.allowCoreThreadTimeOut(true);
     this.workDirectory = workDirectory;
     this.crashFiles = new CrashFiles(crashDirectory, builder.keepCrashReports);
     ClassLoader context = Thread.currentThread().getContextClassLoader();
@@ -119,7 +165,8 @@ public final class Isolator implements AutoCloseable {
 
   /**
    * A builder with the defaults: no timeout, a 512 MiB Java heap for each child, no native memory or
-   * CPU limit, no extra JVM options, child output forwarded, the last 10 crash reports kept.
+   * CPU limit, no extra JVM options, child output forwarded, the last 10 crash reports kept, 2
+   * pre-forked children, as many concurrent calls as processors (at least 2), 10 000 queued calls.
    */
   public static Builder builder() {
     return new Builder();
@@ -154,23 +201,33 @@ public final class Isolator implements AutoCloseable {
   private <T> T execute(IsolatedCallable<T> callable, CallLimits limits) throws MemIsolateException {
     Objects.requireNonNull(callable, "callable");
     checkOpen();
-    byte[] request = serialize(callable);
-    Call call = new Call();
-    CompletableFuture<CallOutcome> outcome = sendRetryingStuckSetup(call, limits, request);
+    Call call = new Call(limits, serialize(callable));
+    admit(call, false, true);
     try {
-      return resolve(outcome.get(), limits);
+      return resolve(call.result.get(), limits);
     } catch (InterruptedException e) {
       call.cancel();
       Thread.currentThread().interrupt();
       throw (CallableStatusUnknownException)
           new Facts(
                   Reason.CANCELLED,
-                  "the calling thread was interrupted while the call ran; its child was killed, and the callable may"
-                      + " have done part of its work")
+                  "the calling thread was interrupted while the call ran or waited its turn; its child, if it had one,"
+                      + " was killed, and the callable may have done part of its work")
               .toException();
     } catch (ExecutionException e) {
-      throw new IllegalStateException("a call's outcome never completes exceptionally", e.getCause());
+      throw rethrown(e.getCause());
     }
+  }
+
+  /** A failure that ended a call before it had an outcome: the isolator's own exception, unwrapped. */
+  private static MemIsolateException rethrown(Throwable failure) {
+    if (failure instanceof MemIsolateException isolation) {
+      return isolation;
+    }
+    if (failure instanceof RuntimeException unchecked) {
+      throw unchecked;
+    }
+    throw new IllegalStateException("unexpected failure of a call", failure);
   }
 
   /**
@@ -203,27 +260,34 @@ public final class Isolator implements AutoCloseable {
     Objects.requireNonNull(callable, "callable");
     checkOpen();
     CompletableFuture<T> result = new CompletableFuture<>();
+    Call call;
     try {
-      byte[] request = serialize(callable);
-      Call call = new Call();
-      result.whenComplete(
-          (value, failure) -> {
-            if (result.isCancelled()) {
-              call.cancel();
-            }
-          });
-      sendRetryingStuckSetup(call, limits, request)
-          .whenComplete(
-              (outcome, unexpected) -> {
-                try {
-                  result.complete(this.<T>resolve(outcome, limits));
-                } catch (MemIsolateException | RuntimeException e) {
-                  result.completeExceptionally(e);
-                }
-              });
+      call = new Call(limits, serialize(callable));
     } catch (MemIsolateException e) {
       result.completeExceptionally(e);
+      return result;
     }
+    result.whenComplete(
+        (value, failure) -> {
+          if (result.isCancelled()) {
+            call.cancel();
+          }
+        });
+    call.result.whenComplete(
+        (outcome, failure) -> {
+          if (failure != null) {
+            result.completeExceptionally(failure instanceof CompletionException ? failure.getCause() : failure);
+            return;
+          }
+          try {
+            result.complete(this.<T>resolve(outcome, limits));
+          } catch (MemIsolateException | RuntimeException e) {
+            result.completeExceptionally(e);
+          }
+        });
+    // Sent from the caller's thread only when that cannot wait for a worker image to start.
+    WorkerProcess serving = worker;
+    admit(call, false, serving != null && serving.ready());
     return result;
   }
 
@@ -234,6 +298,11 @@ public final class Isolator implements AutoCloseable {
   @Override
   public void close() {
     List<WorkerProcess> stopping = new ArrayList<>();
+    List<Call> waiting;
+    synchronized (slots) {
+      waiting = new ArrayList<>(queue);
+      queue.clear();
+    }
     synchronized (lock) {
       if (closed) {
         return;
@@ -246,11 +315,17 @@ public final class Isolator implements AutoCloseable {
       successor = null;
       retired.clear();
     }
+    for (Call call : waiting) {
+      call.result.completeExceptionally(
+          new Facts(Reason.WORKER_UNAVAILABLE, "the isolator was closed while the call waited its turn; the callable did not run")
+              .toException());
+    }
     for (WorkerProcess process : stopping) {
       if (process != null) {
         process.close(CLOSE_GRACE);
       }
     }
+    dispatcher.shutdown();
     crashFiles.prune();
     deleteWorkFiles();
   }
@@ -265,12 +340,17 @@ public final class Isolator implements AutoCloseable {
     return new CallLimits(callTimeout == null ? 0 : callTimeout.toNanos(), maxNativeMemoryBytes, cpuSeconds);
   }
 
-  private byte[] serialize(IsolatedCallable<?> callable) throws CallableDidNotExecuteException {
+  /** The callable's bytes, and the shapes a child needs to read them, for the worker image to prepare. */
+  private record Request(byte[] bytes, Set<String> shapes) {}
+
+  private Request serialize(IsolatedCallable<?> callable) throws CallableDidNotExecuteException {
     Kryo kryo = kryos.obtain();
+    Set<String> shapes = new LinkedHashSet<>();
+    KryoCodec.recordShapes(kryo, shapes);
     try {
       Output output = new Output(4096, -1);
       kryo.writeClassAndObject(output, callable);
-      return output.toBytes();
+      return new Request(output.toBytes(), shapes);
     } catch (RuntimeException | StackOverflowError e) {
       throw (CallableDidNotExecuteException)
           new Facts(
@@ -280,6 +360,7 @@ public final class Isolator implements AutoCloseable {
               .cause(e)
               .toException();
     } finally {
+      KryoCodec.recordShapes(kryo, null);
       kryos.free(kryo);
     }
   }
@@ -295,50 +376,130 @@ public final class Isolator implements AutoCloseable {
   }
 
   /**
-   * Sends the call; if its child was killed before it reached the callable (stuck in the library's own
-   * code after the fork), sends it once more: the callable did not run, and a second fork is almost
-   * never caught at the same unlucky instant.
+   * Lets {@code call} take a slot and be sent, or queues it. {@code front}: a retry, which goes before
+   * the calls that wait. {@code onThisThread}: send from the calling thread (which may then wait for
+   * the worker image to start); otherwise from the dispatcher.
    */
-  private CompletableFuture<CallOutcome> sendRetryingStuckSetup(Call call, CallLimits limits, byte[] request)
-      throws CallableDidNotExecuteException {
-    return send(call, limits, request)
-        .thenCompose(
-            outcome -> {
-              if (!(outcome instanceof CallOutcome.ChildExited exited && exited.killedInSetup()) || closed || call.cancelled) {
-                return CompletableFuture.completedFuture(outcome);
-              }
-              // Not on the thread that completed the first call: it reads the worker image's frames.
-              return CompletableFuture.supplyAsync(() -> resend(call, limits, request, outcome)).thenCompose(retry -> retry);
-            });
-  }
-
-  private CompletableFuture<CallOutcome> resend(Call call, CallLimits limits, byte[] request, CallOutcome first) {
-    try {
-      return send(call, limits, request);
-    } catch (CallableDidNotExecuteException | IllegalStateException e) {
-      return CompletableFuture.completedFuture(first);
-    }
-  }
-
-  /** Hands the call to the serving worker image; one that retired meanwhile passes it to its successor. */
-  private CompletableFuture<CallOutcome> send(Call call, CallLimits limits, byte[] request)
-      throws CallableDidNotExecuteException {
-    long callId = nextCallId.getAndIncrement();
-    while (true) {
-      WorkerProcess target = readyWorker();
-      CompletableFuture<CallOutcome> sent = target.call(callId, limits, request);
-      if (sent != null) {
-        call.sentTo(target, callId);
-        return sent;
+  private void admit(Call call, boolean front, boolean onThisThread) {
+    synchronized (slots) {
+      if (running < maxConcurrentCalls && queue.isEmpty()) {
+        running++;
+      } else if (!front && queue.size() >= maxQueuedCalls) {
+        call.result.completeExceptionally(
+            new Facts(
+                    Reason.QUEUE_FULL,
+                    maxConcurrentCalls + " calls are running (maxConcurrentCalls) and " + queue.size()
+                        + " wait their turn (maxQueuedCalls); the callable did not run: retry later, or raise the limits")
+                .toException());
+        return;
+      } else {
+        call.queued = true;
+        if (front) {
+          queue.addFirst(call);
+        } else {
+          queue.addLast(call);
+        }
+        return;
       }
     }
+    if (onThisThread) {
+      dispatch(call);
+    } else {
+      dispatchLater(call);
+    }
   }
 
-  /** Where a call went, so that it can be cancelled: the worker image and the call's id there. */
-  private static final class Call {
+  private void dispatchLater(Call call) {
+    try {
+      dispatcher.execute(() -> dispatch(call));
+    } catch (RejectedExecutionException e) {
+      // Closed meanwhile.
+      release();
+      call.result.completeExceptionally(
+          new Facts(Reason.WORKER_UNAVAILABLE, "the isolator was closed before the call was sent; the callable did not run")
+              .toException());
+    }
+  }
+
+  /**
+   * A call no longer occupies a child (its value arrived, its child is gone, or it never had one): the
+   * slot goes to the next call waiting.
+   */
+  private void release() {
+    Call next;
+    synchronized (slots) {
+      next = queue.pollFirst();
+      if (next == null) {
+        running--;
+        return;
+      }
+      next.queued = false;
+    }
+    // Never on this thread: it may be the one reading the worker image's frames.
+    dispatchLater(next);
+  }
+
+  /** Sends a call that holds a slot to the serving worker image; one that retired passes it to its successor. */
+  private void dispatch(Call call) {
+    if (call.cancelled) {
+      release();
+      call.result.cancel(false);
+      return;
+    }
+    long callId = nextCallId.getAndIncrement();
+    WorkerProcess target;
+    CompletableFuture<CallOutcome> attempt;
+    try {
+      do {
+        target = readyWorker();
+        attempt = target.call(callId, call.limits, call.request.bytes(), call.request.shapes(), this::release);
+      } while (attempt == null);
+    } catch (CallableDidNotExecuteException | IllegalStateException e) {
+      release();
+      if (call.firstAttempt != null) {
+        call.result.complete(call.firstAttempt);
+      } else {
+        call.result.completeExceptionally(e);
+      }
+      return;
+    }
+    call.sentTo(target, callId);
+    attempt.whenComplete((outcome, never) -> attemptEnded(call, outcome));
+  }
+
+  /**
+   * If the call's child was killed before it reached the callable (stuck in the library's own code
+   * after the fork), sends it once more: the callable did not run, and a second fork is almost never
+   * caught at the same unlucky instant.
+   */
+  private void attemptEnded(Call call, CallOutcome outcome) {
+    boolean stuckInSetup = outcome instanceof CallOutcome.ChildExited exited && exited.killedInSetup();
+    if (stuckInSetup && call.firstAttempt == null && !closed && !call.cancelled) {
+      call.firstAttempt = outcome;
+      admit(call, true, false);
+    } else {
+      call.result.complete(outcome);
+    }
+  }
+
+  /** A call: its request, its outcome, and where it went, so that it can be cancelled. */
+  private final class Call {
+    final CallLimits limits;
+    final Request request;
+    /** Completes with the outcome, or exceptionally with a MemIsolateException if it could not be sent. */
+    final CompletableFuture<CallOutcome> result = new CompletableFuture<>();
+    /** The outcome of an attempt whose child got stuck before the callable; the call was sent again. */
+    volatile CallOutcome firstAttempt;
+    /** Guarded by {@link Isolator#slots}. */
+    boolean queued;
     private WorkerProcess worker;
     private long callId;
-    private volatile boolean cancelled;
+    volatile boolean cancelled;
+
+    Call(CallLimits limits, Request request) {
+      this.limits = limits;
+      this.request = request;
+    }
 
     synchronized void sentTo(WorkerProcess target, long id) {
       worker = target;
@@ -348,10 +509,21 @@ public final class Isolator implements AutoCloseable {
       }
     }
 
-    synchronized void cancel() {
+    void cancel() {
       cancelled = true;
-      if (worker != null) {
-        worker.cancel(callId);
+      boolean dequeued;
+      synchronized (slots) {
+        dequeued = queued && queue.remove(this);
+        queued = false;
+      }
+      if (dequeued) {
+        result.cancel(false);
+        return;
+      }
+      synchronized (this) {
+        if (worker != null) {
+          worker.cancel(callId);
+        }
       }
     }
   }
@@ -497,7 +669,12 @@ public final class Isolator implements AutoCloseable {
       }
       List<String> command =
           WorkerLaunch.command(
-              agentJar, crashFiles.directory(), maxHeapBytes + WORKER_HEAP_RESERVE, jvmOptions, workerMainClass);
+              agentJar,
+              crashFiles.directory(),
+              maxHeapBytes + WORKER_HEAP_RESERVE,
+              preforkedChildren,
+              jvmOptions,
+              workerMainClass);
       workersLaunched.incrementAndGet();
       return WorkerProcess.start(command, forwardChildOutput);
     } catch (IOException e) {
@@ -574,6 +751,9 @@ public final class Isolator implements AutoCloseable {
      * JVM start in the background.
      */
     private long recycleAfterCalls = 10_000;
+    private int preforkedChildren = 2;
+    private int maxConcurrentCalls = Math.max(2, Runtime.getRuntime().availableProcessors());
+    private int maxQueuedCalls = 10_000;
 
     private Builder() {}
 
@@ -705,6 +885,53 @@ public final class Isolator implements AutoCloseable {
      */
     public Builder crashDirectory(Path directory) {
       this.crashDirectory = Objects.requireNonNull(directory, "directory");
+      return this;
+    }
+
+    /**
+     * How many children the worker image keeps forked ahead and waiting for a call (the pre-forked
+     * pool): a call then skips the fork and the child's set-up, which are most of its cost, and the
+     * pool refills in the background. A spare child costs a process and a few MiB of memory while it
+     * waits. Calls whose callable serializes to more than 64 KiB get a child of their own. 0 turns the
+     * pool off: each call forks its child. Default: 2.
+     *
+     * @throws IllegalArgumentException if {@code count} is negative or above 64
+     */
+    public Builder preforkedChildren(int count) {
+      if (count < 0 || count > 64) {
+        throw new IllegalArgumentException("preforkedChildren must be between 0 and 64, got " + count);
+      }
+      this.preforkedChildren = count;
+      return this;
+    }
+
+    /**
+     * How many calls may run at once, each in its own child; further calls wait in a queue, in the
+     * order they came (their timeout starts when they are sent). Default: the number of processors,
+     * at least 2.
+     *
+     * @throws IllegalArgumentException if {@code count} is below 1
+     */
+    public Builder maxConcurrentCalls(int count) {
+      if (count < 1) {
+        throw new IllegalArgumentException("maxConcurrentCalls must be at least 1, got " + count);
+      }
+      this.maxConcurrentCalls = count;
+      return this;
+    }
+
+    /**
+     * How many calls may wait for a slot when {@link #maxConcurrentCalls} are running; one more fails
+     * at once with {@link Reason#QUEUE_FULL} (the callable did not run), rather than holding more
+     * requests in memory. 0 refuses every call that cannot run at once. Default: 10 000.
+     *
+     * @throws IllegalArgumentException if {@code count} is negative
+     */
+    public Builder maxQueuedCalls(int count) {
+      if (count < 0) {
+        throw new IllegalArgumentException("maxQueuedCalls must not be negative, got " + count);
+      }
+      this.maxQueuedCalls = count;
       return this;
     }
 

@@ -21,6 +21,11 @@ public enum Reason {
   WORKER_START_FAILED(Category.DID_NOT_EXECUTE),
   /** The worker image had died before the call could be handed to it. */
   WORKER_UNAVAILABLE(Category.DID_NOT_EXECUTE),
+  /**
+   * {@code maxConcurrentCalls} calls were running and {@code maxQueuedCalls} waiting: the call was
+   * refused at once.
+   */
+  QUEUE_FULL(Category.DID_NOT_EXECUTE),
 
   // EXECUTED
   /** The callable returned, but its result could not be serialized in the child. */

@@ -40,6 +40,16 @@ class BuilderValidationTest {
   }
 
   @Test
+  void concurrencyAndPoolSettingsMustBeInRange() {
+    Isolator.Builder builder = Isolator.builder();
+    assertThatThrownBy(() -> builder.maxConcurrentCalls(0)).hasMessage("maxConcurrentCalls must be at least 1, got 0");
+    assertThatThrownBy(() -> builder.maxQueuedCalls(-1)).hasMessage("maxQueuedCalls must not be negative, got -1");
+    assertThatThrownBy(() -> builder.preforkedChildren(-1)).hasMessage("preforkedChildren must be between 0 and 64, got -1");
+    assertThatThrownBy(() -> builder.preforkedChildren(65)).hasMessage("preforkedChildren must be between 0 and 64, got 65");
+    builder.maxConcurrentCalls(1).maxQueuedCalls(0).preforkedChildren(0).preforkedChildren(64);
+  }
+
+  @Test
   void aHeapOptionBelowTheBudgetIsRejectedAtBuild() {
     Isolator.Builder builder = Isolator.builder().maxHeapBytes(512L * 1024 * 1024).jvmOptions(List.of("-Xmx256m"));
     assertThatThrownBy(builder::build)

@@ -41,8 +41,15 @@ class FaultInjectionTest {
         Isolator.builder()
             .workerMainClass(FaultyWorkerMain.class.getName())
             .jvmOptions(List.of("-Disolate.test.fault=" + call + ":" + errno + ":" + side))
+            // Each call forks its child, so that the fault lands in the call's own path; a spare
+            // that fails its set-up is discarded before it has a call (PreforkedPoolTest).
+            .preforkedChildren(0)
             .build()) {
-      assertThatThrownBy(() -> isolator.execute(() -> 6 * 7))
+      // A callable that throws: its outcome waits for the child's exit status, so that a failed
+      // waitpid() decides it (a whole value is returned as soon as it has arrived).
+      assertThatThrownBy(() -> isolator.execute(() -> {
+            throw new IllegalStateException("the outcome needs the exit status");
+          }))
           .isInstanceOfSatisfying(
               MemIsolateException.class,
               e -> {
@@ -87,6 +94,10 @@ class FaultInjectionTest {
   private static Isolator faulty(String fault, String... options) {
     List<String> jvmOptions = new java.util.ArrayList<>(List.of("-Disolate.test.fault=" + fault));
     jvmOptions.addAll(List.of(options));
-    return Isolator.builder().workerMainClass(FaultyWorkerMain.class.getName()).jvmOptions(jvmOptions).build();
+    return Isolator.builder()
+        .workerMainClass(FaultyWorkerMain.class.getName())
+        .jvmOptions(jvmOptions)
+        .preforkedChildren(0)
+        .build();
   }
 }

@@ -138,8 +138,19 @@ final class FaultySyscalls implements Syscalls {
   }
 
   @Override
+  public void setNonBlocking(int fd) throws SyscallException {
+    maybeFail("fcntl", fd);
+    real.setNonBlocking(fd);
+  }
+
+  @Override
   public int open(String path, int flags) throws SyscallException {
     return real.open(path, flags);
+  }
+
+  @Override
+  public int open(NativeBuffer path, int offset, int flags) throws SyscallException {
+    return real.open(path, offset, flags);
   }
 
   @Override

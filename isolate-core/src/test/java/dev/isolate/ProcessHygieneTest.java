@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** No process outlives its caller, and a child holds no descriptor it does not need. */
 @EnabledOnOs(OS.LINUX)
@@ -82,9 +84,14 @@ class ProcessHygieneTest {
     }
   }
 
-  @Test
-  void aChildHoldsOnlyItsStandardStreamsItsResultPipeAndTheJvmsReadOnlyFiles() throws Exception {
-    try (Isolator isolator = Isolator.builder().forwardChildOutput(false).build()) {
+  @ParameterizedTest(name = "preforkedChildren({0})")
+  @ValueSource(ints = {0, 2})
+  void aChildHoldsOnlyItsStandardStreamsItsResultPipeAndTheJvmsReadOnlyFiles(int preforked) throws Exception {
+    try (Isolator isolator = Isolator.builder().preforkedChildren(preforked).forwardChildOutput(false).build()) {
+      // A few calls first: with a pool, later children were forked while others waited as spares.
+      for (int i = 0; i < 4; i++) {
+        isolator.execute(() -> 0);
+      }
       List<String> descriptors =
           isolator.execute(
               () -> {

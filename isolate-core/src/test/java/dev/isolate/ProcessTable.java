@@ -46,6 +46,24 @@ final class ProcessTable {
     }
   }
 
+  /**
+   * The worker image's children once its calls are over: its spares, asleep and waiting for a call.
+   * Waits up to 5 s for children that are still exiting to be reaped; a zombie never is, and stays.
+   */
+  static List<String> settledChildren(long workerPid) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    List<String> children = children(workerPid);
+    while (System.nanoTime() < deadline
+        && (children.size() > SPARES || !children.stream().allMatch(child -> child.endsWith(":S")))) {
+      Thread.sleep(20);
+      children = children(workerPid);
+    }
+    return children;
+  }
+
+  /** The default number of pre-forked children. */
+  static final int SPARES = 2;
+
   /** Pids whose parent is {@code parent}, with their state letter (Z for a zombie). */
   static List<String> children(long parent) throws IOException {
     List<String> children = new ArrayList<>();

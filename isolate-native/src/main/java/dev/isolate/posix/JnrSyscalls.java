@@ -35,7 +35,11 @@ final class JnrSyscalls implements Syscalls {
 
     int dup2(int from, int to);
 
+    int fcntl(int fd, int command, int argument);
+
     int open(String path, int flags);
+
+    int open(long path, int flags);
 
     int poll(Pointer fds, long count, int timeoutMillis);
 
@@ -60,6 +64,9 @@ final class JnrSyscalls implements Syscalls {
   }
 
   private static final int WNOHANG = 1;
+  private static final int F_GETFL = 3;
+  private static final int F_SETFL = 4;
+  private static final int O_NONBLOCK = 0x800;
   /** {@code struct rusage} on 64-bit Linux: two timevals, then longs, ru_maxrss first. */
   private static final int RUSAGE_BYTES = 144;
   private static final int RU_UTIME = 0;
@@ -200,6 +207,24 @@ final class JnrSyscalls implements Syscalls {
   public void dup2(int from, int to) throws SyscallException {
     if (libc.dup2(from, to) < 0) {
       throw failure("dup2");
+    }
+  }
+
+  @Override
+  public int open(NativeBuffer path, int offset, int flags) throws SyscallException {
+    checkRange(path, offset, 1);
+    int fd = libc.open(path.pointer().address() + offset, flags);
+    if (fd < 0) {
+      throw failure("open");
+    }
+    return fd;
+  }
+
+  @Override
+  public void setNonBlocking(int fd) throws SyscallException {
+    int flags = libc.fcntl(fd, F_GETFL, 0);
+    if (flags < 0 || libc.fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+      throw failure("fcntl(O_NONBLOCK)");
     }
   }
 

@@ -49,6 +49,15 @@ public final class NativeBuffer {
     memory.putByte(offset + 3L, (byte) value);
   }
 
+  /** Reads the big-endian int at {@code offset}. */
+  public int getInt(int offset) {
+    check(offset, 4);
+    return (memory.getByte(offset) & 0xFF) << 24
+        | (memory.getByte(offset + 1L) & 0xFF) << 16
+        | (memory.getByte(offset + 2L) & 0xFF) << 8
+        | (memory.getByte(offset + 3L) & 0xFF);
+  }
+
   /** Stores {@code value} big-endian at {@code offset}. */
   public void putLong(int offset, long value) {
     putInt(offset, (int) (value >>> 32));

@@ -71,8 +71,20 @@ public interface Syscalls {
   /** {@code dup2(from, to)}. */
   void dup2(int from, int to) throws SyscallException;
 
+  /**
+   * Sets {@code O_NONBLOCK} on {@code fd}'s open file description: a write that does not fit then
+   * writes what fits, or fails with {@code EAGAIN}, instead of waiting for a reader.
+   */
+  void setNonBlocking(int fd) throws SyscallException;
+
   /** {@code open(path, flags)}. */
   int open(String path, int flags) throws SyscallException;
+
+  /**
+   * {@code open(path, flags)} of the NUL-terminated path at {@code offset} in {@code path}: no string
+   * is encoded per call, which in an interpreted child is most of the cost of opening a file.
+   */
+  int open(NativeBuffer path, int offset, int flags) throws SyscallException;
 
   /** {@code poll(set, count, timeoutMillis)}: the number of ready entries, 0 on timeout. */
   int poll(PollSet set, int count, int timeoutMillis) throws SyscallException;

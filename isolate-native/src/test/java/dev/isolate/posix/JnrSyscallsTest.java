@@ -36,6 +36,28 @@ class JnrSyscallsTest {
   }
 
   @Test
+  void nonBlockingWriteEndWritesWhatFitsThenFailsWithEagain() throws Exception {
+    int[] pipe = syscalls.pipe();
+    try {
+      syscalls.setNonBlocking(pipe[1]);
+      NativeBuffer buffer = syscalls.allocate(1 << 20);
+      long written = 0;
+      int n;
+      // A blocking write of 1 MiB would wait forever for a reader; this one writes the pipe's capacity.
+      n = syscalls.write(pipe[1], buffer, 0, buffer.capacity());
+      written += n;
+      assertThat(written).isPositive().isLessThan(buffer.capacity());
+      assertThatThrownBy(() -> syscalls.write(pipe[1], buffer, 0, 1))
+          .isInstanceOfSatisfying(SyscallException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EAGAIN));
+      // The read end is its own open file description: still blocking, it reads what is there.
+      assertThat(syscalls.read(pipe[0], buffer, 0, 16)).isEqualTo(16);
+    } finally {
+      syscalls.close(pipe[0]);
+      syscalls.close(pipe[1]);
+    }
+  }
+
+  @Test
   void failedCallCarriesErrnoAsAField() {
     assertThatThrownBy(() -> syscalls.close(-1))
         .isInstanceOfSatisfying(

@@ -39,6 +39,13 @@ public sealed interface CallOutcome {
     }
   }
 
+  /**
+   * The child wrote its whole value and ended its output; it is about to exit, and is not reaped yet.
+   * How it exits cannot change the outcome: the value is complete.
+   */
+  record ValueWritten(int childPid, long elapsedNanos, List<byte[]> resultChunks, ChildOutput output)
+      implements CallOutcome {}
+
   /** What a reaped child used, as {@code wait4} reported it. */
   record Usage(int cpuMillis, int maxRssKiB) {}
 

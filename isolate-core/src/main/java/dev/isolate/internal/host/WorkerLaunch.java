@@ -53,10 +53,16 @@ public final class WorkerLaunch {
   /**
    * The command: the caller's {@code java}, the fork-safety options of the design (no JIT, Epsilon
    * GC, no perf data, a large metaspace threshold, crash files in {@code crashDirectory}), the exit
-   * agent, the caller's extra options, and the caller's class path.
+   * agent, the number of spare children to keep forked, the caller's extra options, and the caller's
+   * class path.
    */
   public static List<String> command(
-      Path agentJar, Path crashDirectory, long maxHeapBytes, List<String> extraOptions, String mainClass) {
+      Path agentJar,
+      Path crashDirectory,
+      long maxHeapBytes,
+      int preforkedChildren,
+      List<String> extraOptions,
+      String mainClass) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // Compiler threads and compiled code do not survive a fork; the interpreter has no such state.
@@ -82,6 +88,7 @@ public final class WorkerLaunch {
     command.add("-XX:+DisableAttachMechanism");
     command.add("-Djava.awt.headless=true");
     command.add("-javaagent:" + agentJar);
+    command.add("-Disolate.preforkedChildren=" + preforkedChildren);
     command.addAll(extraOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));

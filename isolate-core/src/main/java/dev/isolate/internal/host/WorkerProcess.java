@@ -2,6 +2,7 @@ package dev.isolate.internal.host;
 
 import dev.isolate.internal.wire.Bytes;
 import dev.isolate.internal.wire.Frames;
+import dev.isolate.internal.wire.ResultStream;
 import dev.isolate.internal.wire.WorkerStep;
 import dev.isolate.posix.Signals;
 import dev.isolate.posix.WaitStatus;
@@ -16,11 +17,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One running worker image, seen from the caller: its process, the thread that reads its frames,
@@ -30,7 +33,15 @@ public final class WorkerProcess {
   private final Process process;
   private final OutputStream toWorker;
   private final DataInputStream fromWorker;
+  /**
+   * How many shapes (classes, lambdas) one worker image prepares at most: each costs it heap that is
+   * never collected, and a caller that makes a new class per call must not fill it.
+   */
+  private static final int MAX_SHAPES = 10_000;
+
   private final Map<Long, PendingCall> pending = new ConcurrentHashMap<>();
+  /** Shapes sent in a PREPARE frame. Written under the toWorker lock. */
+  private final Set<String> announced = ConcurrentHashMap.newKeySet();
   private final CompletableFuture<Integer> ready = new CompletableFuture<>();
   private final OutputCapture workerStderr;
   private final boolean forwardChildOutput;
@@ -140,13 +151,16 @@ public final class WorkerProcess {
   }
 
   /**
-   * Sends a call; the future completes when the worker image reports its end, and never
-   * exceptionally.
+   * Sends a call. The future completes, never exceptionally, with the call's outcome: as soon as the
+   * child has written its whole value and ended its output, or else when the worker image reports
+   * how the child ended. {@code finished} runs once, when the call no longer occupies a child: its
+   * value has arrived (the child only exits after that), or the child was reaped, or never forked.
    *
    * @return null if this worker image is retiring: the caller sends the call to its successor
    */
-  public CompletableFuture<CallOutcome> call(long callId, CallLimits limits, byte[] callable) {
-    PendingCall call = new PendingCall(callId, forwardChildOutput);
+  public CompletableFuture<CallOutcome> call(
+      long callId, CallLimits limits, byte[] callable, Set<String> shapes, Runnable finished) {
+    PendingCall call = new PendingCall(callId, forwardChildOutput, finished);
     byte[] header = new byte[Frames.HEADER + Frames.CALL_LIMITS];
     Frames.putHeader(header, 0, Frames.CALL, callId, Frames.CALL_LIMITS + callable.length);
     Bytes.putLong(header, Frames.HEADER, limits.timeoutNanos());
@@ -161,22 +175,40 @@ public final class WorkerProcess {
     }
     if (dead) {
       pending.remove(callId);
-      call.future.complete(new CallOutcome.NotDelivered(pid(), "the worker image " + howItEnded));
+      call.end(new CallOutcome.NotDelivered(pid(), "the worker image " + howItEnded));
       return call.future;
     }
     try {
       synchronized (toWorker) {
+        List<String> unannounced = unannounced(shapes);
+        if (!unannounced.isEmpty()) {
+          toWorker.write(Frames.stringsFrame(Frames.PREPARE, 0, unannounced));
+          announced.addAll(unannounced);
+        }
         toWorker.write(header);
         toWorker.write(callable);
         toWorker.flush();
       }
     } catch (IOException e) {
       pending.remove(callId);
-      call.future.complete(
-          new CallOutcome.NotDelivered(pid(), "the call could not be written to the worker image: " + e.getMessage()));
+      call.end(new CallOutcome.NotDelivered(pid(), "the call could not be written to the worker image: " + e.getMessage()));
       closeInputIfIdle();
     }
     return call.future;
+  }
+
+  /** The shapes this worker image has not been told to prepare, at most {@link #MAX_SHAPES} in all. */
+  private List<String> unannounced(Set<String> shapes) {
+    List<String> unannounced = List.of();
+    for (String shape : shapes) {
+      if (!announced.contains(shape) && announced.size() + unannounced.size() < MAX_SHAPES) {
+        if (unannounced.isEmpty()) {
+          unannounced = new ArrayList<>();
+        }
+        unannounced.add(shape);
+      }
+    }
+    return unannounced;
   }
 
   /**
@@ -289,9 +321,16 @@ public final class WorkerProcess {
       case Frames.RESULT -> call.resultChunks.add(payload);
       case Frames.STDOUT -> call.stdout.append(payload, 0, payload.length);
       case Frames.STDERR -> call.stderr.append(payload, 0, payload.length);
+      case Frames.OUTPUT_ENDED -> {
+        if (ResultStream.parse(call.resultChunks).valueComplete()) {
+          call.future.complete(
+              new CallOutcome.ValueWritten(call.childPid, System.nanoTime() - call.sentAt, call.resultChunks, call.finishOutput()));
+          call.finished();
+        }
+      }
       case Frames.EXITED -> {
         int flags = Bytes.getInt(payload, 8);
-        call.future.complete(
+        call.end(
             new CallOutcome.ChildExited(
                 Bytes.getInt(payload, 0),
                 new WaitStatus(Bytes.getInt(payload, 4)),
@@ -304,7 +343,7 @@ public final class WorkerProcess {
       }
       case Frames.FAILED -> {
         int status = Bytes.getInt(payload, 12);
-        call.future.complete(
+        call.end(
             new CallOutcome.WorkerFailed(
                 WorkerStep.ofCode(Bytes.getInt(payload, 0)),
                 Bytes.getInt(payload, 4),
@@ -339,7 +378,7 @@ public final class WorkerProcess {
     ready.completeExceptionally(new IllegalStateException(howItEnded));
     for (PendingCall call : new ArrayList<>(pending.values())) {
       pending.remove(call.callId);
-      call.future.complete(
+      call.end(
           new CallOutcome.WorkerDied(pid(), howItEnded + stderrSuffix(), call.childPid, call.finishOutput()));
     }
   }
@@ -397,10 +436,13 @@ public final class WorkerProcess {
     final List<byte[]> resultChunks = new ArrayList<>();
     final OutputCapture stdout;
     final OutputCapture stderr;
+    private final Runnable finished;
+    private final AtomicBoolean finishedOnce = new AtomicBoolean();
     volatile int childPid;
 
-    PendingCall(long callId, boolean forward) {
+    PendingCall(long callId, boolean forward, Runnable finished) {
       this.callId = callId;
+      this.finished = finished;
       PrintStream out = forward ? System.out : null;
       PrintStream err = forward ? System.err : null;
       this.stdout = new OutputCapture(out, "[isolate child] ");
@@ -411,6 +453,18 @@ public final class WorkerProcess {
       childPid = pid;
       stdout.prefix("[isolate child " + pid + "] ");
       stderr.prefix("[isolate child " + pid + "] ");
+    }
+
+    /** The child is gone (or was never forked): the outcome, unless the value came first. */
+    void end(CallOutcome outcome) {
+      future.complete(outcome);
+      finished();
+    }
+
+    void finished() {
+      if (finishedOnce.compareAndSet(false, true)) {
+        finished.run();
+      }
     }
 
     ChildOutput finishOutput() {

@@ -51,6 +51,8 @@ public final class ChildRecords {
   public static final int STEP_LIMITS = 5;
   /** {@link #SETUP_FAILED} step: reopening the worker's jar files so that their offsets are not shared. */
   public static final int STEP_SHARED_FILES = 6;
+  /** {@link #SETUP_FAILED} step: a spare child reading the call it was given. */
+  public static final int STEP_READ_REQUEST = 7;
 
   private ChildRecords() {}
 
@@ -63,6 +65,7 @@ public final class ChildRecords {
       case STEP_PARENT_DEATH_SIGNAL -> "prctl(PR_SET_PDEATHSIG)";
       case STEP_LIMITS -> "setting resource limits";
       case STEP_SHARED_FILES -> "reopening the worker image's jar files";
+      case STEP_READ_REQUEST -> "reading its call from the worker image";
       default -> "step " + step;
     };
   }

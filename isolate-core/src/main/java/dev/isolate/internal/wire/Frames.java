@@ -1,5 +1,9 @@
 package dev.isolate.internal.wire;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Frames between the caller and its worker image, both ways: {@code int length} (of what follows),
  * {@code byte type}, {@code long callId}, then {@code length - 9} bytes of payload, big-endian.
@@ -26,6 +30,13 @@ public final class Frames {
   public static final int CALL_LIMITS = 3 * 8;
   /** Empty payload. The caller gave up on this call: kill its child, then report it as usual. */
   public static final byte CANCEL = 2;
+  /**
+   * Call id 0; payload: strings (see {@link #strings}), each a shape key of
+   * {@code KryoCodec.prepare}: classes and lambdas that calls to come will need, for the worker image
+   * to prepare before it forks their children. Sent once per shape and worker image, before the call
+   * that first needs it.
+   */
+  public static final byte PREPARE = 3;
 
   // worker -> caller
   /** Call id 0; payload: {@code int workerPid}. The worker image is warm and serving. */
@@ -60,8 +71,56 @@ public final class Frames {
    * int value}. A system call of the worker image failed for this call; no more frames follow.
    */
   public static final byte FAILED = 16;
+  /**
+   * Empty payload. The child closed its result pipe and its standard output and error (a child does
+   * so after its last record, just before {@code _exit}): everything it wrote has been relayed, and
+   * {@link #EXITED} follows once it is reaped.
+   */
+  public static final byte OUTPUT_ENDED = 17;
 
   private Frames() {}
+
+  /** A frame of {@code type} whose payload is {@code int count}, then each string as {@code int length} and UTF-8. */
+  public static byte[] stringsFrame(byte type, long callId, List<String> strings) {
+    List<byte[]> encoded = new ArrayList<>(strings.size());
+    int length = 4;
+    for (String string : strings) {
+      byte[] bytes = string.getBytes(StandardCharsets.UTF_8);
+      encoded.add(bytes);
+      length += 4 + bytes.length;
+    }
+    byte[] frame = new byte[HEADER + length];
+    putHeader(frame, 0, type, callId, length);
+    int at = HEADER;
+    Bytes.putInt(frame, at, encoded.size());
+    at += 4;
+    for (byte[] bytes : encoded) {
+      Bytes.putInt(frame, at, bytes.length);
+      System.arraycopy(bytes, 0, frame, at + 4, bytes.length);
+      at += 4 + bytes.length;
+    }
+    return frame;
+  }
+
+  /** The strings of a {@link #stringsFrame} payload. */
+  public static String[] strings(byte[] array, int offset, int length) {
+    int end = offset + length;
+    int count = Bytes.getInt(array, offset);
+    if (count < 0 || count > length / 4) {
+      throw new IllegalStateException("corrupt string list: " + count + " strings in " + length + " bytes");
+    }
+    String[] strings = new String[count];
+    int at = offset + 4;
+    for (int i = 0; i < count; i++) {
+      int size = Bytes.getInt(array, at);
+      if (size < 0 || size > end - at - 4) {
+        throw new IllegalStateException("corrupt string list: a string of " + size + " bytes");
+      }
+      strings[i] = new String(array, at + 4, size, StandardCharsets.UTF_8);
+      at += 4 + size;
+    }
+    return strings;
+  }
 
   /** Writes a frame header into {@code target} at {@code offset}. */
   public static void putHeader(byte[] target, int offset, byte type, long callId, int payloadLength) {

@@ -1,15 +1,30 @@
 package dev.isolate.internal.wire;
 
+import com.esotericsoftware.kryo.DefaultSerializer;
 import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Registration;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.ClosureSerializer;
 import com.esotericsoftware.kryo.serializers.ImmutableCollectionsSerializers;
+import com.esotericsoftware.kryo.util.DefaultClassResolver;
 import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
+import com.esotericsoftware.kryo.util.MapReferenceResolver;
+import java.io.Serializable;
+import java.lang.invoke.CallSite;
+import java.lang.invoke.LambdaMetafactory;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandleInfo;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
 import org.objenesis.strategy.StdInstantiatorStrategy;
 
 /**
@@ -21,9 +36,16 @@ import org.objenesis.strategy.StdInstantiatorStrategy;
 public final class KryoCodec {
   private KryoCodec() {}
 
+  /** Where {@link #recordShapes} keeps its set in a Kryo's context. */
+  private static final Object SHAPES = new Object();
+  /** Shape keys: a class by name, or a lambda by everything that identifies its implementation. */
+  private static final char CLASS_SHAPE = 'C';
+  private static final char LAMBDA_SHAPE = 'L';
+  private static final int FLAG_SERIALIZABLE = 1;
+
   /** A new Kryo that resolves classes through {@code loader}. Kryo instances are not thread-safe. */
   public static Kryo newKryo(ClassLoader loader) {
-    Kryo kryo = new Kryo();
+    Kryo kryo = new Kryo(new ShapeRecordingClassResolver(), new MapReferenceResolver());
     kryo.setRegistrationRequired(false);
     kryo.setReferences(true);
     kryo.setClassLoader(loader);
@@ -32,6 +54,86 @@ public final class KryoCodec {
     kryo.register(ClosureSerializer.Closure.class, new LambdaSerializer());
     ImmutableCollectionsSerializers.addDefaultSerializers(kryo);
     return kryo;
+  }
+
+  /**
+   * From now on, until called with null, adds to {@code shapes} a key for every class {@code kryo}
+   * writes and every lambda it serializes: what a child needs to read the object, and what the worker
+   * image can prepare once, before forking, instead of every child doing it again (see {@link #prepare}).
+   */
+  @SuppressWarnings("unchecked") // Kryo's context is a raw ObjectMap.
+  public static void recordShapes(Kryo kryo, Set<String> shapes) {
+    if (shapes == null) {
+      kryo.getContext().remove(SHAPES);
+    } else {
+      kryo.getContext().put(SHAPES, shapes);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void recordShape(Kryo kryo, String key) {
+    Object shapes = kryo.getContext().get(SHAPES);
+    if (shapes != null) {
+      ((Set<String>) shapes).add(key);
+    }
+  }
+
+  /**
+   * Does ahead, in {@code kryo}, what reading an object of this shape would do the first time: loads
+   * the class and builds its serializer and instantiator, or spins the lambda's class. Runs no code
+   * of the class itself: no class is initialized, no constructor or static method called. Shapes that
+   * cannot be prepared that way (enums, whose serializer reads their constants, classes with their
+   * own serializer, lambdas of an interface that is not {@link java.io.Serializable}) are skipped.
+   *
+   * @return whether something was prepared
+   */
+  public static boolean prepare(Kryo kryo, String key) {
+    try {
+      if (key.charAt(0) == CLASS_SHAPE) {
+        return prepareClass(kryo, key.substring(1));
+      }
+      if (key.charAt(0) == LAMBDA_SHAPE) {
+        return lambdaSerializer(kryo).prepare(kryo.getClassLoader(), key);
+      }
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable e) {
+      // The child does it the ordinary way, and reports what fails there.
+    }
+    return false;
+  }
+
+  private static boolean prepareClass(Kryo kryo, String name) throws ClassNotFoundException {
+    Class<?> type = Class.forName(name, false, kryo.getClassLoader());
+    if (type.isEnum()
+        || (type.getSuperclass() != null && type.getSuperclass().isEnum())
+        || type.isAnnotationPresent(DefaultSerializer.class)) {
+      return false;
+    }
+    if (kryo.getClassResolver().getRegistration(type) != null) {
+      return false;
+    }
+    Registration registration = kryo.getRegistration(type);
+    if (registration.getInstantiator() == null && !type.isInterface() && !Modifier.isAbstract(type.getModifiers())) {
+      registration.setInstantiator(kryo.getInstantiatorStrategy().newInstantiatorOf(type));
+    }
+    return true;
+  }
+
+  private static LambdaSerializer lambdaSerializer(Kryo kryo) {
+    return (LambdaSerializer) kryo.getRegistration(ClosureSerializer.Closure.class).getSerializer();
+  }
+
+  /** Records each class written, for {@link #recordShapes}. */
+  private static final class ShapeRecordingClassResolver extends DefaultClassResolver {
+    @Override
+    public Registration writeClass(Output output, @SuppressWarnings("rawtypes") Class type) {
+      Registration registration = super.writeClass(output, type);
+      if (type != null && !type.isArray() && !type.isPrimitive() && !type.isHidden()) {
+        recordShape(kryo, CLASS_SHAPE + type.getName());
+      }
+      return registration;
+    }
   }
 
   /**
@@ -57,9 +159,96 @@ public final class KryoCodec {
           }
         };
 
+    /** Factories of lambdas prepared ahead by {@link #prepare}, by shape key. */
+    private final Map<String, MethodHandle> prepared = new HashMap<>();
+
+    private static String shapeKey(
+        String capturingClass, String functionalInterface, String methodName, String methodSignature, int implKind,
+        String implClass, String implName, String implSignature, String instantiatedType, int capturedCount) {
+      // A StringBuilder, not +: string concatenation links an invokedynamic call site, which each
+      // child would link anew.
+      return new StringBuilder(256)
+          .append(LAMBDA_SHAPE).append(capturingClass)
+          .append(' ').append(functionalInterface)
+          .append(' ').append(methodName)
+          .append(' ').append(methodSignature)
+          .append(' ').append(implKind)
+          .append(' ').append(implClass)
+          .append(' ').append(implName)
+          .append(' ').append(implSignature)
+          .append(' ').append(instantiatedType)
+          .append(' ').append(capturedCount)
+          .toString();
+    }
+
+    /** Spins the class of the lambda {@code key} describes, as its capturing class's bootstrap would. */
+    boolean prepare(ClassLoader loader, String key) throws Throwable {
+      if (prepared.containsKey(key)) {
+        return false;
+      }
+      String[] part = key.substring(1).split(" ", -1);
+      Class<?> capturing = Class.forName(part[0].replace('/', '.'), false, loader);
+      Class<?> functionalInterface = Class.forName(part[1].replace('/', '.'), false, loader);
+      if (!Serializable.class.isAssignableFrom(functionalInterface)) {
+        // Its marker interfaces are not in the serialized form; only $deserializeLambda$ knows them.
+        return false;
+      }
+      int implKind = Integer.parseInt(part[4]);
+      Class<?> implClass = Class.forName(part[5].replace('/', '.'), false, loader);
+      MethodType implType = MethodType.fromMethodDescriptorString(part[7], loader);
+      MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(capturing, MethodHandles.lookup());
+      MethodHandle impl =
+          switch (implKind) {
+            case MethodHandleInfo.REF_invokeStatic -> lookup.findStatic(implClass, part[6], implType);
+            case MethodHandleInfo.REF_invokeVirtual, MethodHandleInfo.REF_invokeInterface, MethodHandleInfo.REF_invokeSpecial ->
+                lookup.findVirtual(implClass, part[6], implType);
+            case MethodHandleInfo.REF_newInvokeSpecial -> lookup.findConstructor(implClass, implType);
+            default -> null;
+          };
+      if (impl == null) {
+        return false;
+      }
+      int captured = Integer.parseInt(part[9]);
+      MethodType factoryType = MethodType.methodType(functionalInterface, impl.type().parameterList().subList(0, captured));
+      CallSite site =
+          LambdaMetafactory.altMetafactory(
+              lookup,
+              part[2],
+              factoryType,
+              MethodType.fromMethodDescriptorString(part[3], loader),
+              impl,
+              MethodType.fromMethodDescriptorString(part[8], loader),
+              FLAG_SERIALIZABLE);
+      MethodHandle factory = site.getTarget();
+      // Made once here, so that no child spins the classes that invoking the factory takes. A lambda
+      // without captured values is one shared instance; with them, it gets nulls and zeros here: only
+      // the lambda's own class runs, none of the capturing class's code.
+      Object[] defaults = new Object[captured];
+      for (int i = 0; i < captured; i++) {
+        Class<?> type = factoryType.parameterType(i);
+        defaults[i] = type.isPrimitive() ? MethodHandles.zero(type).invoke() : null;
+      }
+      Object made = factory.invokeWithArguments(defaults);
+      prepared.put(key, captured == 0 ? MethodHandles.constant(Object.class, made) : factory);
+      return true;
+    }
+
     @Override
     public void write(Kryo kryo, Output output, Object lambda) {
       SerializedLambda form = serializedForm(lambda);
+      recordShape(
+          kryo,
+          shapeKey(
+              form.getCapturingClass(),
+              form.getFunctionalInterfaceClass(),
+              form.getFunctionalInterfaceMethodName(),
+              form.getFunctionalInterfaceMethodSignature(),
+              form.getImplMethodKind(),
+              form.getImplClass(),
+              form.getImplMethodName(),
+              form.getImplMethodSignature(),
+              form.getInstantiatedMethodType(),
+              form.getCapturedArgCount()));
       output.writeVarInt(form.getCapturedArgCount(), true);
       for (int i = 0; i < form.getCapturedArgCount(); i++) {
         kryo.writeClassAndObject(output, form.getCapturedArg(i));
@@ -88,17 +277,39 @@ public final class KryoCodec {
       } catch (ClassNotFoundException e) {
         throw new IllegalStateException("the lambda's capturing class " + capturingClassName + " is not on the class path", e);
       }
+      String functionalInterface = input.readString();
+      String methodName = input.readString();
+      String methodSignature = input.readString();
+      int implKind = input.readVarInt(true);
+      String implClass = input.readString();
+      String implName = input.readString();
+      String implSignature = input.readString();
+      String instantiatedType = input.readString();
+      if (!prepared.isEmpty()) {
+        MethodHandle factory =
+            prepared.get(
+                shapeKey(
+                    capturingClassName, functionalInterface, methodName, methodSignature, implKind, implClass, implName,
+                    implSignature, instantiatedType, captured.length));
+        if (factory != null) {
+          try {
+            return captured.length == 0 ? factory.invoke() : factory.invokeWithArguments(captured);
+          } catch (Throwable e) {
+            throw new IllegalStateException("cannot rebuild a lambda of " + capturingClassName, e);
+          }
+        }
+      }
       SerializedLambda form =
           new SerializedLambda(
               capturingClass,
-              input.readString(),
-              input.readString(),
-              input.readString(),
-              input.readVarInt(true),
-              input.readString(),
-              input.readString(),
-              input.readString(),
-              input.readString(),
+              functionalInterface,
+              methodName,
+              methodSignature,
+              implKind,
+              implClass,
+              implName,
+              implSignature,
+              instantiatedType,
               captured);
       try {
         return DESERIALIZERS.get(capturingClass).invoke(null, form);

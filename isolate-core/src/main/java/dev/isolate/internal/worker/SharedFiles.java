@@ -1,9 +1,12 @@
 package dev.isolate.internal.worker;
 
 import dev.isolate.posix.Errno;
+import dev.isolate.posix.NativeBuffer;
 import dev.isolate.posix.SyscallException;
 import dev.isolate.posix.Syscalls;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,17 +33,20 @@ final class SharedFiles {
   private static final int O_ACCMODE = 3;
 
   private final int[] fds;
-  private final String[] paths;
+  /** The files' paths, each NUL-terminated in {@link #paths} at its offset: ready for open(2). */
+  private final NativeBuffer paths;
+  private final int[] pathOffsets;
   private final int[] foreign;
 
-  private SharedFiles(int[] fds, String[] paths, int[] foreign) {
+  private SharedFiles(int[] fds, NativeBuffer paths, int[] pathOffsets, int[] foreign) {
     this.fds = fds;
     this.paths = paths;
+    this.pathOffsets = pathOffsets;
     this.foreign = foreign;
   }
 
   /** Lists them from {@code /proc/self/fd}; in the worker image, before serving. */
-  static SharedFiles scan(int... excluded) {
+  static SharedFiles scan(Syscalls syscalls, int... excluded) {
     List<Integer> fds = new ArrayList<>();
     List<String> paths = new ArrayList<>();
     List<Integer> foreign = new ArrayList<>();
@@ -67,9 +73,19 @@ final class SharedFiles {
     } catch (IOException e) {
       throw new IllegalStateException("cannot list the worker image's open files in /proc/self/fd", e);
     }
+    ByteArrayOutputStream encoded = new ByteArrayOutputStream();
+    int[] offsets = new int[paths.size()];
+    for (int i = 0; i < paths.size(); i++) {
+      offsets[i] = encoded.size();
+      encoded.writeBytes(paths.get(i).getBytes(StandardCharsets.UTF_8));
+      encoded.write(0);
+    }
+    NativeBuffer pathBuffer = syscalls.allocate(Math.max(1, encoded.size()));
+    pathBuffer.put(0, encoded.toByteArray(), 0, encoded.size());
     return new SharedFiles(
         fds.stream().mapToInt(Integer::intValue).toArray(),
-        paths.toArray(new String[0]),
+        pathBuffer,
+        offsets,
         foreign.stream().mapToInt(Integer::intValue).toArray());
   }
 
@@ -111,7 +127,7 @@ final class SharedFiles {
     for (int i = 0; i < fds.length; i++) {
       int fresh;
       try {
-        fresh = syscalls.open(paths[i], Syscalls.O_RDONLY);
+        fresh = syscalls.open(paths, pathOffsets[i], Syscalls.O_RDONLY);
       } catch (SyscallException e) {
         // Deleted or renamed since: nothing else can open it either; the shared descriptor stays.
         continue;

@@ -10,8 +10,10 @@ import dev.isolate.posix.SyscallException;
 import dev.isolate.posix.Syscalls;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Runs the child's whole path once in the worker image before it serves, so that every class a child
@@ -33,6 +35,16 @@ final class WarmUp {
       Kryo kryo = KryoCodec.newKryo(ClassLoader.getSystemClassLoader());
       runThroughPipe(kryo, returning());
       runThroughPipe(kryo, throwing());
+      // Again with the shapes prepared, as calls after the first find them: that path is warm too.
+      Set<String> shapes = new LinkedHashSet<>();
+      KryoCodec.recordShapes(kryo, shapes);
+      IsolatedCallable<Object> prepared = returning();
+      serialize(kryo, prepared);
+      KryoCodec.recordShapes(kryo, null);
+      for (String shape : shapes) {
+        KryoCodec.prepare(runner.kryo(), shape);
+      }
+      runThroughPipe(kryo, prepared);
       forkAndReap();
     } catch (SyscallException e) {
       throw new IllegalStateException("the worker image failed its warm-up", e);
@@ -53,10 +65,14 @@ final class WarmUp {
     };
   }
 
-  private void runThroughPipe(Kryo kryo, IsolatedCallable<Object> callable) throws SyscallException {
+  private static byte[] serialize(Kryo kryo, IsolatedCallable<Object> callable) {
     Output output = new Output(1024, -1);
     kryo.writeClassAndObject(output, callable);
-    byte[] request = output.toBytes();
+    return output.toBytes();
+  }
+
+  private void runThroughPipe(Kryo kryo, IsolatedCallable<Object> callable) throws SyscallException {
+    byte[] request = serialize(kryo, callable);
     int[] pipe = syscalls.pipe();
     try {
       runner.useResultPipe(pipe[1]);

@@ -4,6 +4,7 @@ import dev.isolate.internal.boot.ExitHook;
 import dev.isolate.internal.wire.Bytes;
 import dev.isolate.internal.wire.ChildRecords;
 import dev.isolate.internal.wire.Frames;
+import dev.isolate.internal.wire.KryoCodec;
 import dev.isolate.internal.wire.WorkerStep;
 import dev.isolate.posix.Errno;
 import dev.isolate.posix.ForkResult;
@@ -46,6 +47,10 @@ public final class Zygote {
    * WatcherThread held (cleaning the chunk pool, every 5 s) at the instant of the fork.
    */
   private static final long STUCK_NANOS = Long.getLong("isolate.childStuckMillis", 5_000) * 1_000_000;
+  /** The call id of a spare child, which has none yet. */
+  private static final long SPARE = -1;
+  /** After a spare could not be forked, how long before the next attempt. */
+  private static final long SPARE_RETRY_NANOS = 1_000_000_000L;
 
   private final Syscalls syscalls;
   private final int protocolIn;
@@ -65,16 +70,27 @@ public final class Zygote {
   private int[] slotStream;
   private boolean callerConnected = true;
   private long lastSweep = System.nanoTime();
+  /**
+   * How many spare children to keep forked and waiting (the pre-forked pool); 0 forks each child for
+   * its call. Set by the caller's {@code Isolator.Builder.preforkedChildren}.
+   */
+  private final int poolSize = Integer.getInteger("isolate.preforkedChildren", 0);
+  private long noSpareBefore;
 
-  /** One forked child and the read ends of its pipes (result, stdout, stderr). */
+  /**
+   * One forked child and the read ends of its pipes (result, stdout, stderr). A spare, forked ahead
+   * of any call, also has the write end of its request pipe, until it is given a call.
+   */
   private static final class Child {
-    final long callId;
+    /** The call it runs; {@link #SPARE} while it waits for one. */
+    long callId;
     final int pid;
     final int[] fds;
+    int requestFd;
     /** {@code System.nanoTime()} at which the child is killed; 0 for none. */
-    final long deadline;
+    long deadline;
     /** {@code System.nanoTime()} by which the child must have written to its result pipe. */
-    final long setupDeadline;
+    long setupDeadline;
     /** While it is not set up: its CPU ticks when last looked at, and since when they have not moved. */
     long cpuTicks = -1;
     long unchangedSince;
@@ -85,13 +101,23 @@ public final class Zygote {
     boolean cancelled;
     boolean done;
 
-    Child(long callId, int pid, long deadline, int resultFd, int outFd, int errFd) {
+    Child(long callId, int pid, int resultFd, int outFd, int errFd, int requestFd) {
       this.callId = callId;
       this.pid = pid;
-      this.deadline = deadline;
-      this.unchangedSince = System.nanoTime();
-      this.setupDeadline = unchangedSince + SETUP_LIMIT_NANOS;
       this.fds = new int[] {resultFd, outFd, errFd};
+      this.requestFd = requestFd;
+      startClock(0);
+    }
+
+    /** The call's clocks start now: its timeout, and the setup limit of the stuck-child watch. */
+    void startClock(long timeoutNanos) {
+      unchangedSince = System.nanoTime();
+      setupDeadline = unchangedSince + SETUP_LIMIT_NANOS;
+      deadline = timeoutNanos == 0 ? 0 : unchangedSince + timeoutNanos;
+    }
+
+    boolean spare() {
+      return callId == SPARE;
     }
 
     boolean pipesClosed() {
@@ -124,7 +150,7 @@ public final class Zygote {
   public void serve() {
     ExitHook.handler = runner::exitCalled;
     new WarmUp(syscalls, runner).run();
-    runner.shareFiles(SharedFiles.scan(protocolIn, protocolOut));
+    runner.shareFiles(SharedFiles.scan(syscalls, protocolIn, protocolOut));
     try {
       control.put(0, Frames.MAGIC, 0, Frames.MAGIC.length);
       writeFully(control, Frames.MAGIC.length);
@@ -140,20 +166,28 @@ public final class Zygote {
   }
 
   private void serveOnce() {
+    refillPool();
     int count = preparePoll();
+    // Spares are not swept: one that dies closes its pipes, which wakes the poll.
     int timeout = -1;
-    if (!children.isEmpty()) {
-      timeout = SWEEP_POLL_MILLIS;
-      long now = System.nanoTime();
-      for (int i = 0; i < children.size(); i++) {
-        Child child = children.get(i);
-        if (child.pipesClosed()) {
-          timeout = EXITING_POLL_MILLIS;
-        } else if (child.deadline != 0 && !child.killedAtDeadline) {
-          long millis = Math.max(0, (child.deadline - now + 999_999) / 1_000_000);
-          timeout = (int) Math.min(timeout, millis);
-        }
+    long now = System.nanoTime();
+    for (int i = 0; i < children.size(); i++) {
+      Child child = children.get(i);
+      if (child.spare()) {
+        continue;
       }
+      if (timeout < 0) {
+        timeout = SWEEP_POLL_MILLIS;
+      }
+      if (child.pipesClosed()) {
+        timeout = EXITING_POLL_MILLIS;
+      } else if (child.deadline != 0 && !child.killedAtDeadline) {
+        long millis = Math.max(0, (child.deadline - now + 999_999) / 1_000_000);
+        timeout = (int) Math.min(timeout, millis);
+      }
+    }
+    if (timeout < 0 && poolSize > 0 && noSpareBefore - now > 0) {
+      timeout = (int) ((noSpareBefore - now) / 1_000_000 + 1);
     }
     try {
       syscalls.poll(pollSet, count, timeout);
@@ -171,12 +205,122 @@ public final class Zygote {
         readRequests();
       } else {
         Child child = children.get(slotChild[slot]);
-        if (!child.done) {
+        if (child.spare() && !child.done) {
+          // A spare writes nothing before its call: it failed its setup, or died. The next one waits a
+          // while, so that a set-up that always fails does not make the zygote fork in a loop.
+          discard(child);
+          noSpareBefore = System.nanoTime() + SPARE_RETRY_NANOS;
+        } else if (!child.done) {
           relay(child, slotStream[slot]);
         }
       }
     }
     reapFinished();
+  }
+
+  /**
+   * Forks spares while the pool is short, and no call's child is busy (a fork takes the zygote a
+   * millisecond or more, in which it relays nothing) or no spare is left at all.
+   */
+  private void refillPool() {
+    if (poolSize == 0) {
+      return;
+    }
+    int spares = 0;
+    boolean busy = false;
+    for (int i = 0; i < children.size(); i++) {
+      Child child = children.get(i);
+      if (child.spare() && !child.done) {
+        spares++;
+      } else if (!child.done && !child.pipesClosed()) {
+        busy = true;
+      }
+    }
+    while (callerConnected && spares < poolSize && (spares == 0 || !busy) && System.nanoTime() - noSpareBefore >= 0) {
+      forkSpare();
+      spares++;
+    }
+  }
+
+  private void forkSpare() {
+    int[] request = null;
+    int[] result = null;
+    int[] out = null;
+    int[] err = null;
+    ForkResult forked;
+    try {
+      request = syscalls.pipe();
+      result = syscalls.pipe();
+      out = syscalls.pipe();
+      err = syscalls.pipe();
+      // A request that does not fit the pipe is written partly and the spare discarded; never waited on.
+      syscalls.setNonBlocking(request[1]);
+      ChildRunner.Pipes childPipes =
+          new ChildRunner.Pipes(
+              result[1], out[1], err[1], request[0], descriptorsNotForChild(result[0], out[0], err[0], request[1]));
+      forked = syscalls.fork();
+      if (forked instanceof ForkResult.Child) {
+        try {
+          runner.runSpare(childPipes);
+        } finally {
+          syscalls.exitImmediately(ChildRecords.EXIT_CHILD_ESCAPED);
+        }
+      }
+    } catch (SyscallException e) {
+      // No spare now (out of descriptors or processes): calls fork their own child, and will report why.
+      closeQuietly(request);
+      closeQuietly(result);
+      closeQuietly(out);
+      closeQuietly(err);
+      noSpareBefore = System.nanoTime() + SPARE_RETRY_NANOS;
+      return;
+    }
+    int spare = ((ForkResult.Parent) forked).childPid();
+    SyscallException closeFailure = closeCollecting(request[0], null);
+    closeFailure = closeCollecting(result[1], closeFailure);
+    closeFailure = closeCollecting(out[1], closeFailure);
+    closeFailure = closeCollecting(err[1], closeFailure);
+    Child child = new Child(SPARE, spare, result[0], out[0], err[0], request[1]);
+    children.add(child);
+    if (closeFailure != null) {
+      discard(child);
+      noSpareBefore = System.nanoTime() + SPARE_RETRY_NANOS;
+    }
+  }
+
+  /**
+   * Gives the call to a waiting spare: writes it to the spare's request pipe, which never blocks. False
+   * if there is no spare, or the request does not fit its pipe (that spare is discarded).
+   */
+  private boolean handToSpare(long callId, long timeoutNanos, int limitsOffset, int requestLength) {
+    Child spare = null;
+    for (int i = 0; i < children.size() && spare == null; i++) {
+      Child child = children.get(i);
+      if (child.spare() && !child.done) {
+        spare = child;
+      }
+    }
+    if (spare == null || 4 + requestLength > relay.capacity()) {
+      return false;
+    }
+    relay.putInt(0, requestLength);
+    relay.put(4, requests.array(), limitsOffset, requestLength);
+    int written;
+    try {
+      written = syscalls.write(spare.requestFd, relay, 0, 4 + requestLength);
+    } catch (SyscallException e) {
+      written = -1;
+    }
+    if (written != 4 + requestLength) {
+      discard(spare);
+      return false;
+    }
+    closeStream(spare.requestFd);
+    spare.requestFd = -1;
+    spare.callId = callId;
+    spare.startClock(timeoutNanos);
+    sendStarted(callId, spare.pid);
+    return true;
   }
 
   private int preparePoll() {
@@ -239,6 +383,8 @@ public final class Zygote {
             requests.payloadLength() - Frames.CALL_LIMITS);
       } else if (requests.type() == Frames.CANCEL) {
         cancel(requests.callId());
+      } else if (requests.type() == Frames.PREPARE) {
+        prepare(Frames.strings(requests.array(), requests.payloadOffset(), requests.payloadLength()));
       }
       requests.consumeFrame();
     }
@@ -246,6 +392,9 @@ public final class Zygote {
 
   private void startChild(
       long callId, long timeoutNanos, long nativeMemoryBytes, long cpuSeconds, int payloadOffset, int payloadLength) {
+    if (handToSpare(callId, timeoutNanos, payloadOffset - Frames.CALL_LIMITS, payloadLength + Frames.CALL_LIMITS)) {
+      return;
+    }
     int[] result = null;
     int[] out = null;
     int[] err = null;
@@ -263,7 +412,7 @@ public final class Zygote {
     // Built before the fork: a child must not allocate a new kind of object, or load a class, until it
     // has stopped sharing the worker's jar descriptors.
     ChildRunner.Pipes childPipes =
-        new ChildRunner.Pipes(result[1], out[1], err[1], descriptorsNotForChild(result[0], out[0], err[0]));
+        new ChildRunner.Pipes(result[1], out[1], err[1], -1, descriptorsNotForChild(result[0], out[0], err[0], -1));
     ForkResult forked;
     try {
       forked = syscalls.fork();
@@ -283,20 +432,36 @@ public final class Zygote {
       }
     }
     int childPid = ((ForkResult.Parent) forked).childPid();
-    // The caller recycles this worker image before its heap, never collected, crowds out the children's.
-    int heapUsedKiB = (int) ((runtime.totalMemory() - runtime.freeMemory()) >> 10);
-    sendControl(Frames.STARTED, callId, childPid, heapUsedKiB, 0, 0, 0, 8);
+    sendStarted(callId, childPid);
     // The child holds the write ends now; the worker's copies must go, or end of file never comes.
     SyscallException closeFailure = closeCollecting(result[1], null);
     closeFailure = closeCollecting(out[1], closeFailure);
     closeFailure = closeCollecting(err[1], closeFailure);
-    long deadline = timeoutNanos == 0 ? 0 : System.nanoTime() + timeoutNanos;
-    Child child = new Child(callId, childPid, deadline, result[0], out[0], err[0]);
+    Child child = new Child(callId, childPid, result[0], out[0], err[0], -1);
+    child.startClock(timeoutNanos);
     if (closeFailure != null) {
       fail(child, WorkerStep.CLOSE_CHILD_ENDS, closeFailure.errno(), 0);
       return;
     }
     children.add(child);
+  }
+
+  private void sendStarted(long callId, int childPid) {
+    // The caller recycles this worker image before its heap, never collected, crowds out the children's.
+    int heapUsedKiB = (int) ((runtime.totalMemory() - runtime.freeMemory()) >> 10);
+    sendControl(Frames.STARTED, callId, childPid, heapUsedKiB, 0, 0, 0, 8);
+  }
+
+  /**
+   * Prepares, once, what children would otherwise each do to read callables of these shapes (see
+   * {@code KryoCodec.prepare}): children forked from now on find the work done; spares forked before
+   * do it themselves, as if nothing had been prepared. Allocates, but once per shape, which the caller
+   * sends once.
+   */
+  private void prepare(String[] shapes) {
+    for (String shape : shapes) {
+      KryoCodec.prepare(runner.kryo(), shape);
+    }
   }
 
   /** The caller gave up on a call: its child, if it still runs, is killed and then reported as usual. */
@@ -310,13 +475,19 @@ public final class Zygote {
     }
   }
 
-  /** Everything a new child must close: the protocol and every other child's pipes. Runs in the child. */
-  private int[] descriptorsNotForChild(int ownResult, int ownOut, int ownErr) {
-    int[] fds = new int[5 + 3 * children.size()];
+  /**
+   * Everything a new child must close: the worker's ends of its own pipes, the protocol, and every
+   * other child's pipes. Built before the fork, closed in the child.
+   */
+  private int[] descriptorsNotForChild(int ownResult, int ownOut, int ownErr, int ownRequest) {
+    int[] fds = new int[6 + 4 * children.size()];
     int n = 0;
     fds[n++] = ownResult;
     fds[n++] = ownOut;
     fds[n++] = ownErr;
+    if (ownRequest >= 0) {
+      fds[n++] = ownRequest;
+    }
     fds[n++] = protocolIn;
     fds[n++] = protocolOut;
     for (Child other : children) {
@@ -324,6 +495,9 @@ public final class Zygote {
         if (fd >= 0) {
           fds[n++] = fd;
         }
+      }
+      if (other.requestFd >= 0) {
+        fds[n++] = other.requestFd;
       }
     }
     return Arrays.copyOf(fds, n);
@@ -355,6 +529,9 @@ public final class Zygote {
     }
     if (n == 0) {
       closeStream(child, stream);
+      if (child.pipesClosed()) {
+        sendControl(Frames.OUTPUT_ENDED, child.callId, 0, 0, 0, 0, 0, 0);
+      }
       return;
     }
     if (stream == 0) {
@@ -373,10 +550,14 @@ public final class Zygote {
   private void closeStream(Child child, int stream) {
     int fd = child.fds[stream];
     child.fds[stream] = -1;
+    closeStream(fd);
+  }
+
+  private void closeStream(int fd) {
     try {
       syscalls.close(fd);
     } catch (SyscallException e) {
-      // A read end that will not close leaks one descriptor; the call itself is unaffected.
+      // A pipe end that will not close leaks one descriptor; the call itself is unaffected.
     }
   }
 
@@ -391,13 +572,13 @@ public final class Zygote {
       if (child.deadline != 0 && !child.killedAtDeadline && now - child.deadline >= 0) {
         killAtDeadline(child);
       }
-      if (!child.setUp && !child.killedInSetup && !child.done && !child.pipesClosed()) {
+      if (!child.spare() && !child.setUp && !child.killedInSetup && !child.done && !child.pipesClosed()) {
         if (now - child.setupDeadline >= 0 || (sweep && stuckOnALock(child, now))) {
           child.killedInSetup = true;
           kill(child);
         }
       }
-      if (!child.done && (sweep || child.pipesClosed())) {
+      if (!child.done && !child.spare() && (sweep || child.pipesClosed())) {
         tryReap(child);
       }
       if (child.done) {
@@ -504,19 +685,29 @@ public final class Zygote {
   /** A system call failed for this child: discard it and tell the caller. */
   private void fail(Child child, WorkerStep step, int errno, int value) {
     int status = discard(child);
-    sendFailed(child.callId, step, errno, child.pid, status, value);
+    if (!child.spare()) {
+      sendFailed(child.callId, step, errno, child.pid, status, value);
+    }
   }
 
   /** Kills and reaps {@code child} and closes its pipes; returns the raw wait status, or -1. */
   private int discard(Child child) {
     int status = killAndReap(child.pid);
+    discardPipes(child);
+    return status;
+  }
+
+  private void discardPipes(Child child) {
     for (int stream = 0; stream < 3; stream++) {
       if (child.fds[stream] >= 0) {
         closeStream(child, stream);
       }
     }
+    if (child.requestFd >= 0) {
+      closeStream(child.requestFd);
+      child.requestFd = -1;
+    }
     child.done = true;
-    return status;
   }
 
   /** SIGKILL, then a blocking reap: a killed child exits at once. The raw wait status, or -1. */
