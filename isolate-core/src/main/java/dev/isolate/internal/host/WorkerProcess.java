@@ -360,6 +360,9 @@ public final class WorkerProcess {
   }
 
   private void workerEnded() {
+    // Read before dead is set: a caller that sees the worker dead may close it, and a worker that
+    // died on its own must not be described as stopped.
+    boolean stoppedByClose = stopRequested;
     dead = true;
     String description;
     try {
@@ -374,7 +377,7 @@ public final class WorkerProcess {
       Thread.currentThread().interrupt();
       description = "ended (interrupted while waiting for its exit status)";
     }
-    howItEnded = stopRequested ? "was stopped because its Isolator was closed" : description;
+    howItEnded = stoppedByClose ? "was stopped because its Isolator was closed" : description;
     ready.completeExceptionally(new IllegalStateException(howItEnded));
     for (PendingCall call : new ArrayList<>(pending.values())) {
       pending.remove(call.callId);
