@@ -173,11 +173,13 @@ public final class Isolator implements AutoCloseable {
   }
 
   /**
-   * Runs {@code callable} in a new child process and returns its result.
+   * Runs {@code callable} in a child process of its own and returns its result. When
+   * {@link Builder#maxConcurrentCalls} calls are running, the calling thread waits its turn.
    *
    * @throws NullPointerException if {@code callable} is null
    * @throws IllegalStateException if this isolator is closed
-   * @throws CallableDidNotExecuteException if the callable never started (safe to retry)
+   * @throws CallableDidNotExecuteException if the callable never started (safe to retry), e.g.
+   *     {@link Reason#QUEUE_FULL} when {@link Builder#maxQueuedCalls} calls are already waiting
    * @throws CallableExecutedException if it threw (the cause) or its result could not be returned
    * @throws CallableStatusUnknownException if the child died, was killed or timed out, or the calling
    *     thread was interrupted ({@link Reason#CANCELLED}: the child is killed, and the thread's
@@ -231,8 +233,9 @@ public final class Isolator implements AutoCloseable {
   }
 
   /**
-   * Runs {@code callable} in a new child process without blocking the calling thread beyond
-   * serializing it and, on first use, waiting for the worker image to start.
+   * Runs {@code callable} in a child process of its own without blocking the calling thread beyond
+   * serializing it: a call that waits for a slot ({@link Builder#maxConcurrentCalls}) or for the
+   * worker image to start is sent later by the isolator's own thread.
    *
    * <p>{@code cancel} on the future (with or without {@code mayInterruptIfRunning}) kills the child:
    * the future is then cancelled, as {@link CompletableFuture#cancel} says, not failed.

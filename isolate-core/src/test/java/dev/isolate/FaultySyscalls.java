@@ -138,6 +138,11 @@ final class FaultySyscalls implements Syscalls {
   }
 
   @Override
+  public int setPipeSize(int fd, int bytes) throws SyscallException {
+    return real.setPipeSize(fd, bytes);
+  }
+
+  @Override
   public void setNonBlocking(int fd) throws SyscallException {
     maybeFail("fcntl", fd);
     real.setNonBlocking(fd);

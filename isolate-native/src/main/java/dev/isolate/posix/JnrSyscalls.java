@@ -66,6 +66,7 @@ final class JnrSyscalls implements Syscalls {
   private static final int WNOHANG = 1;
   private static final int F_GETFL = 3;
   private static final int F_SETFL = 4;
+  private static final int F_SETPIPE_SZ = 1031;
   private static final int O_NONBLOCK = 0x800;
   /** {@code struct rusage} on 64-bit Linux: two timevals, then longs, ru_maxrss first. */
   private static final int RUSAGE_BYTES = 144;
@@ -218,6 +219,15 @@ final class JnrSyscalls implements Syscalls {
       throw failure("open");
     }
     return fd;
+  }
+
+  @Override
+  public int setPipeSize(int fd, int bytes) throws SyscallException {
+    int size = libc.fcntl(fd, F_SETPIPE_SZ, bytes);
+    if (size < 0) {
+      throw failure("fcntl(F_SETPIPE_SZ)");
+    }
+    return size;
   }
 
   @Override

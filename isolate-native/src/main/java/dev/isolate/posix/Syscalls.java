@@ -77,6 +77,15 @@ public interface Syscalls {
    */
   void setNonBlocking(int fd) throws SyscallException;
 
+  /**
+   * {@code fcntl(fd, F_SETPIPE_SZ, bytes)}: the pipe's capacity, at least {@code bytes} rounded up
+   * to pages; fails with {@code EPERM} above {@code /proc/sys/fs/pipe-max-size} for an unprivileged
+   * process.
+   *
+   * @return the capacity set
+   */
+  int setPipeSize(int fd, int bytes) throws SyscallException;
+
   /** {@code open(path, flags)}. */
   int open(String path, int flags) throws SyscallException;
 

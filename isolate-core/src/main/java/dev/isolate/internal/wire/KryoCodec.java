@@ -83,41 +83,35 @@ public final class KryoCodec {
    * the class and builds its serializer and instantiator, or spins the lambda's class. Runs no code
    * of the class itself: no class is initialized, no constructor or static method called. Shapes that
    * cannot be prepared that way (enums, whose serializer reads their constants, classes with their
-   * own serializer, lambdas of an interface that is not {@link java.io.Serializable}) are skipped.
-   *
-   * @return whether something was prepared
+   * own serializer, lambdas of an interface that is not {@link java.io.Serializable}) are skipped,
+   * and so is a shape that fails to prepare: the child then does the work, and reports what fails.
    */
-  public static boolean prepare(Kryo kryo, String key) {
+  public static void prepare(Kryo kryo, String key) {
     try {
       if (key.charAt(0) == CLASS_SHAPE) {
-        return prepareClass(kryo, key.substring(1));
-      }
-      if (key.charAt(0) == LAMBDA_SHAPE) {
-        return lambdaSerializer(kryo).prepare(kryo.getClassLoader(), key);
+        prepareClass(kryo, key.substring(1));
+      } else if (key.charAt(0) == LAMBDA_SHAPE) {
+        lambdaSerializer(kryo).prepare(kryo.getClassLoader(), key);
       }
     } catch (VirtualMachineError e) {
       throw e;
     } catch (Throwable e) {
-      // The child does it the ordinary way, and reports what fails there.
+      // Left to the child, as if never prepared.
     }
-    return false;
   }
 
-  private static boolean prepareClass(Kryo kryo, String name) throws ClassNotFoundException {
+  private static void prepareClass(Kryo kryo, String name) throws ClassNotFoundException {
     Class<?> type = Class.forName(name, false, kryo.getClassLoader());
     if (type.isEnum()
         || (type.getSuperclass() != null && type.getSuperclass().isEnum())
-        || type.isAnnotationPresent(DefaultSerializer.class)) {
-      return false;
-    }
-    if (kryo.getClassResolver().getRegistration(type) != null) {
-      return false;
+        || type.isAnnotationPresent(DefaultSerializer.class)
+        || kryo.getClassResolver().getRegistration(type) != null) {
+      return;
     }
     Registration registration = kryo.getRegistration(type);
     if (registration.getInstantiator() == null && !type.isInterface() && !Modifier.isAbstract(type.getModifiers())) {
       registration.setInstantiator(kryo.getInstantiatorStrategy().newInstantiatorOf(type));
     }
-    return true;
   }
 
   private static LambdaSerializer lambdaSerializer(Kryo kryo) {
@@ -182,16 +176,16 @@ public final class KryoCodec {
     }
 
     /** Spins the class of the lambda {@code key} describes, as its capturing class's bootstrap would. */
-    boolean prepare(ClassLoader loader, String key) throws Throwable {
+    void prepare(ClassLoader loader, String key) throws Throwable {
       if (prepared.containsKey(key)) {
-        return false;
+        return;
       }
       String[] part = key.substring(1).split(" ", -1);
       Class<?> capturing = Class.forName(part[0].replace('/', '.'), false, loader);
       Class<?> functionalInterface = Class.forName(part[1].replace('/', '.'), false, loader);
       if (!Serializable.class.isAssignableFrom(functionalInterface)) {
         // Its marker interfaces are not in the serialized form; only $deserializeLambda$ knows them.
-        return false;
+        return;
       }
       int implKind = Integer.parseInt(part[4]);
       Class<?> implClass = Class.forName(part[5].replace('/', '.'), false, loader);
@@ -206,7 +200,7 @@ public final class KryoCodec {
             default -> null;
           };
       if (impl == null) {
-        return false;
+        return;
       }
       int captured = Integer.parseInt(part[9]);
       MethodType factoryType = MethodType.methodType(functionalInterface, impl.type().parameterList().subList(0, captured));
@@ -230,7 +224,6 @@ public final class KryoCodec {
       }
       Object made = factory.invokeWithArguments(defaults);
       prepared.put(key, captured == 0 ? MethodHandles.constant(Object.class, made) : factory);
-      return true;
     }
 
     @Override

@@ -325,32 +325,16 @@ final class ChildRunner {
       return;
     }
     flushStandardStreams();
-    Output output;
+    ValueParts parts = new ValueParts();
     try {
-      output = new Output(new ValueParts(), Zygote.CHUNK);
+      Output output = new Output(parts, 64 * 1024);
       kryo.writeClassAndObject(output, value);
-    } catch (Throwable e) {
-      writeThrowable(ChildRecords.RESULT_UNSERIALIZABLE, e);
-      return;
-    }
-    int last = output.position();
-    if (2 * ChildRecords.HEADER + last <= buffer.capacity()) {
-      // The last part and the end in one write: the worker image relays them in one go.
-      buffer.putByte(0, ChildRecords.VALUE_PART);
-      buffer.putInt(1, last);
-      buffer.put(ChildRecords.HEADER, output.getBuffer(), 0, last);
-      buffer.putByte(ChildRecords.HEADER + last, ChildRecords.VALUE_END);
-      buffer.putInt(ChildRecords.HEADER + last + 1, 0);
-      writeFully(2 * ChildRecords.HEADER + last);
-      return;
-    }
-    try {
       output.flush();
     } catch (Throwable e) {
       writeThrowable(ChildRecords.RESULT_UNSERIALIZABLE, e);
       return;
     }
-    writeRecord(ChildRecords.VALUE_END, outOfMemoryReport, 0, 0);
+    parts.end();
   }
 
   /** The worker's {@link dev.isolate.internal.boot.ExitHook} handler: in a child, {@code _exit} at once. */
@@ -422,8 +406,16 @@ final class ChildRunner {
     }
   }
 
-  /** Kryo's output sink: each buffer it flushes becomes one {@link ChildRecords#VALUE_PART}. */
+  /**
+   * Kryo's output sink: gathers the value in {@link #buffer}, behind room for a record header, and
+   * writes a {@link ChildRecords#VALUE_PART} each time the buffer is full; {@link #end} writes the
+   * last part and {@link ChildRecords#VALUE_END} together. Few, large writes: each one wakes the
+   * worker image, which relays it.
+   */
   private final class ValueParts extends OutputStream {
+    /** Value bytes in the buffer, after the header room. */
+    private int pending;
+
     @Override
     public void write(int b) {
       write(new byte[] {(byte) b}, 0, 1);
@@ -431,9 +423,33 @@ final class ChildRunner {
 
     @Override
     public void write(byte[] bytes, int offset, int length) {
-      if (length > 0) {
-        writeRecord(ChildRecords.VALUE_PART, bytes, offset, length);
+      while (length > 0) {
+        int room = buffer.capacity() - 2 * ChildRecords.HEADER - pending;
+        if (room == 0) {
+          writePart(0);
+          continue;
+        }
+        int piece = Math.min(room, length);
+        buffer.put(ChildRecords.HEADER + pending, bytes, offset, piece);
+        pending += piece;
+        offset += piece;
+        length -= piece;
       }
+    }
+
+    /** Writes the gathered part, followed by {@code trailer} bytes already in place after it. */
+    private void writePart(int trailer) {
+      buffer.putByte(0, ChildRecords.VALUE_PART);
+      buffer.putInt(1, pending);
+      writeFully(ChildRecords.HEADER + pending + trailer);
+      pending = 0;
+    }
+
+    void end() {
+      int at = ChildRecords.HEADER + pending;
+      buffer.putByte(at, ChildRecords.VALUE_END);
+      buffer.putInt(at + 1, 0);
+      writePart(ChildRecords.HEADER);
     }
   }
 }
