@@ -45,6 +45,11 @@ public final class Benchmarks {
   private static final int FRESH_JVM_WARM_UP_CALLS = 2;
   private static final int CALLER_THREADS_MANY = 4;
   private static final String NOT_FOUND = ForkFloor.SKIPPED;
+  /**
+   * The pause before each call of the paced runs: an isolator that is not saturated, as most are,
+   * whose worker image refills its pre-forked pool between calls.
+   */
+  private static final long PACE_MILLIS = 5;
 
   private final Settings settings;
   private final IsolatedCallable<Integer> trivial = Workloads.trivial();
@@ -143,12 +148,15 @@ public final class Benchmarks {
             .row(latencyCells("in-process, `callable.call()`", inProcess))
             .row(latencyCells("isolated, pool off (`preforkedChildren(0)`)", poolOff.trivial()))
             .row(latencyCells("isolated, pool on (default builder)", poolOn.trivial()))
+            .row(latencyCells("isolated, pool off, calls " + PACE_MILLIS + " ms apart", poolOff.paced()))
+            .row(latencyCells("isolated, pool on, calls " + PACE_MILLIS + " ms apart", poolOn.paced()))
             .row(latencyCells("fresh `java` per call, Kryo result (`FreshJvmCall`)", freshKryo))
             .row(latencyCells("fresh `java` per call, hello world (`FreshJvmHello`)", freshPlain))
             .row(latencyCells("C fork floor (`fork_floor.c`)", cFloor))
             .row(latencyCells("C fork floor, parent with " + residentMiB + " MiB resident", cFloorResident));
     Table ratios =
         new Table("comparison", "median", "p99")
+            .row(ratioCells("isolated, pool on, paced: times faster than a fresh JVM with Kryo", freshKryo, poolOn.paced()))
             .row(ratioCells("isolated, pool on: times faster than a fresh JVM with Kryo", freshKryo, poolOn.trivial()))
             .row(ratioCells("isolated, pool off: times faster than a fresh JVM with Kryo", freshKryo, poolOff.trivial()))
             .row(ratioCells("isolated, pool on: times the C fork floor", poolOn.trivial(), cFloor))
@@ -160,11 +168,13 @@ public final class Benchmarks {
             Locale.ROOT,
             "Calls one at a time, after warm-up, of a callable that returns the int 42: directly (after %,d JIT"
                 + " warm-up calls; the time is mostly `System.nanoTime` itself); through an `Isolator` with the"
-                + " pre-forked pool off (a fork per call) and on; through a new `java` process per call that runs"
+                + " pre-forked pool off (a fork per call) and on, back to back and again with a pause of %d ms before"
+                + " each call (not timed), the pace at which the pool refills between calls; through a new `java` process per call that runs"
                 + " the callable and writes its result with Kryo to stdout for the harness to decode, and one that"
                 + " only prints a line; and, as the floor, a C program doing pipe, fork, a 4-byte answer and"
                 + " `waitpid`, alone and again holding as much touched memory as the pool-off worker image's RSS.",
-            IN_PROCESS_WARM_UP_CALLS),
+            IN_PROCESS_WARM_UP_CALLS,
+            PACE_MILLIS),
         latency,
         ratios);
 
@@ -240,8 +250,9 @@ public final class Benchmarks {
     return out.toString();
   }
 
-  /** The trivial-call latency, worker RSS and throughput of one isolator configuration. */
-  private record IsolatedRun(Samples trivial, long workerRssBytes, Throughput oneThread, Throughput manyThreads) {}
+  /** The trivial-call latency (back to back, and paced), worker RSS and throughput of one isolator configuration. */
+  private record IsolatedRun(
+      Samples trivial, Samples paced, long workerRssBytes, Throughput oneThread, Throughput manyThreads) {}
 
   /** Calls completed by {@code threads} callers in {@code nanos}. */
   private record Throughput(int threads, long calls, long nanos) {
@@ -268,9 +279,10 @@ public final class Benchmarks {
                 + workers);
       }
       long rss = rssBytes(workers.iterator().next());
+      Samples paced = timePaced(() -> isolator.execute(trivial), settings.calls(), isTrivialResult, "paced call, " + name);
       Throughput one = throughput(isolator, 1);
       Throughput many = throughput(isolator, CALLER_THREADS_MANY);
-      return new IsolatedRun(samples, rss, one, many);
+      return new IsolatedRun(samples, paced, rss, one, many);
     }
   }
 
@@ -282,6 +294,19 @@ public final class Benchmarks {
     }
     long[] nanos = new long[calls];
     for (int i = 0; i < calls; i++) {
+      long start = System.nanoTime();
+      T result = call.call();
+      nanos[i] = System.nanoTime() - start;
+      check(result, expected, what);
+    }
+    return Samples.of(nanos);
+  }
+
+  /** Times {@code calls} calls, each after a pause of {@link #PACE_MILLIS} that is not timed. */
+  private static <T> Samples timePaced(Callable<T> call, int calls, Predicate<T> expected, String what) throws Exception {
+    long[] nanos = new long[calls];
+    for (int i = 0; i < calls; i++) {
+      Thread.sleep(PACE_MILLIS);
       long start = System.nanoTime();
       T result = call.call();
       nanos[i] = System.nanoTime() - start;
