@@ -153,8 +153,12 @@ public final class KryoCodec {
           }
         };
 
-    /** Factories of lambdas prepared ahead by {@link #prepare}, by shape key. */
-    private final Map<String, MethodHandle> prepared = new HashMap<>();
+    /**
+     * Lambdas prepared ahead by {@link #prepare}, by shape key: the one instance of a lambda that
+     * captures nothing (a {@link MethodHandle} call would make each child link its call site), or the
+     * factory of one that captures values.
+     */
+    private final Map<String, Object> prepared = new HashMap<>();
 
     private static String shapeKey(
         String capturingClass, String functionalInterface, String methodName, String methodSignature, int implKind,
@@ -223,25 +227,55 @@ public final class KryoCodec {
         defaults[i] = type.isPrimitive() ? MethodHandles.zero(type).invoke() : null;
       }
       Object made = factory.invokeWithArguments(defaults);
-      prepared.put(key, captured == 0 ? MethodHandles.constant(Object.class, made) : factory);
+      prepared.put(key, captured == 0 ? made : factory);
+    }
+
+    /** Per lambda class, in the caller: its writeReplace method, and its shape key once known. */
+    private static final ClassValue<LambdaClass> LAMBDA_CLASSES =
+        new ClassValue<>() {
+          @Override
+          protected LambdaClass computeValue(Class<?> type) {
+            try {
+              Method writeReplace = type.getDeclaredMethod("writeReplace");
+              writeReplace.setAccessible(true);
+              return new LambdaClass(writeReplace);
+            } catch (NoSuchMethodException | RuntimeException e) {
+              return new LambdaClass(null);
+            }
+          }
+        };
+
+    private static final class LambdaClass {
+      final Method writeReplace;
+      /** The same for every instance of the class; set by the first write. */
+      volatile String shapeKey;
+
+      LambdaClass(Method writeReplace) {
+        this.writeReplace = writeReplace;
+      }
     }
 
     @Override
     public void write(Kryo kryo, Output output, Object lambda) {
-      SerializedLambda form = serializedForm(lambda);
-      recordShape(
-          kryo,
-          shapeKey(
-              form.getCapturingClass(),
-              form.getFunctionalInterfaceClass(),
-              form.getFunctionalInterfaceMethodName(),
-              form.getFunctionalInterfaceMethodSignature(),
-              form.getImplMethodKind(),
-              form.getImplClass(),
-              form.getImplMethodName(),
-              form.getImplMethodSignature(),
-              form.getInstantiatedMethodType(),
-              form.getCapturedArgCount()));
+      LambdaClass lambdaClass = LAMBDA_CLASSES.get(lambda.getClass());
+      SerializedLambda form = serializedForm(lambda, lambdaClass.writeReplace);
+      String shape = lambdaClass.shapeKey;
+      if (shape == null) {
+        shape =
+            shapeKey(
+                form.getCapturingClass(),
+                form.getFunctionalInterfaceClass(),
+                form.getFunctionalInterfaceMethodName(),
+                form.getFunctionalInterfaceMethodSignature(),
+                form.getImplMethodKind(),
+                form.getImplClass(),
+                form.getImplMethodName(),
+                form.getImplMethodSignature(),
+                form.getInstantiatedMethodType(),
+                form.getCapturedArgCount());
+        lambdaClass.shapeKey = shape;
+      }
+      recordShape(kryo, shape);
       output.writeVarInt(form.getCapturedArgCount(), true);
       for (int i = 0; i < form.getCapturedArgCount(); i++) {
         kryo.writeClassAndObject(output, form.getCapturedArg(i));
@@ -279,17 +313,19 @@ public final class KryoCodec {
       String implSignature = input.readString();
       String instantiatedType = input.readString();
       if (!prepared.isEmpty()) {
-        MethodHandle factory =
+        Object lambda =
             prepared.get(
                 shapeKey(
                     capturingClassName, functionalInterface, methodName, methodSignature, implKind, implClass, implName,
                     implSignature, instantiatedType, captured.length));
-        if (factory != null) {
+        if (lambda instanceof MethodHandle factory) {
           try {
-            return captured.length == 0 ? factory.invoke() : factory.invokeWithArguments(captured);
+            return factory.invokeWithArguments(captured);
           } catch (Throwable e) {
             throw new IllegalStateException("cannot rebuild a lambda of " + capturingClassName, e);
           }
+        } else if (lambda != null) {
+          return lambda;
         }
       }
       SerializedLambda form =
@@ -313,10 +349,11 @@ public final class KryoCodec {
       }
     }
 
-    private static SerializedLambda serializedForm(Object lambda) {
+    private static SerializedLambda serializedForm(Object lambda, Method writeReplace) {
       try {
-        Method writeReplace = lambda.getClass().getDeclaredMethod("writeReplace");
-        writeReplace.setAccessible(true);
+        if (writeReplace == null) {
+          throw new NoSuchMethodException(lambda.getClass().getName() + ".writeReplace()");
+        }
         return (SerializedLambda) writeReplace.invoke(lambda);
       } catch (ReflectiveOperationException | ClassCastException e) {
         throw new IllegalArgumentException(

@@ -55,6 +55,8 @@ public final class Zygote {
   private static final long STUCK_NANOS = Long.getLong("isolate.childStuckMillis", 5_000) * 1_000_000;
   /** The call id of a spare child, which has none yet. */
   private static final long SPARE = -1;
+  /** How long the zygote must have had nothing to do before it forks a spare, unless none is left. */
+  private static final long REFILL_QUIET_NANOS = 1_000_000;
   /** After a spare could not be forked, how long before the next attempt. */
   private static final long SPARE_RETRY_NANOS = 1_000_000_000L;
 
@@ -82,6 +84,8 @@ public final class Zygote {
    */
   private final int poolSize = Integer.getInteger("isolate.preforkedChildren", 0);
   private long noSpareBefore;
+  /** When the last poll returned something to do; spares are forked once the zygote has been quiet a while. */
+  private long lastEvent = System.nanoTime();
 
   /**
    * One forked child and the read ends of its pipes (result, stdout, stderr). A spare, forked ahead
@@ -174,11 +178,11 @@ public final class Zygote {
   }
 
   private void serveOnce() {
-    refillPool();
+    long now = System.nanoTime();
+    int refillDue = refillPool(now);
     int count = preparePoll();
     // Spares are not swept: one that dies closes its pipes, which wakes the poll.
     int timeout = -1;
-    long now = System.nanoTime();
     for (int i = 0; i < children.size(); i++) {
       Child child = children.get(i);
       if (child.spare()) {
@@ -194,11 +198,13 @@ public final class Zygote {
         timeout = (int) Math.min(timeout, millis);
       }
     }
-    if (timeout < 0 && poolSize > 0 && noSpareBefore - now > 0) {
-      timeout = (int) ((noSpareBefore - now) / 1_000_000 + 1);
+    if (refillDue >= 0) {
+      timeout = timeout < 0 ? refillDue : Math.min(timeout, refillDue);
     }
     try {
-      syscalls.poll(pollSet, count, timeout);
+      if (syscalls.poll(pollSet, count, timeout) > 0) {
+        lastEvent = System.nanoTime();
+      }
     } catch (SyscallException e) {
       if (e.errno() == Errno.EINTR) {
         return;
@@ -227,12 +233,17 @@ public final class Zygote {
   }
 
   /**
-   * Forks spares while the pool is short, and no call's child is busy (a fork takes the zygote a
-   * millisecond or more, in which it relays nothing) or no spare is left at all.
+   * Forks spares while the pool is short, once no call's child is busy and the zygote has had nothing
+   * to do for {@link #REFILL_QUIET_NANOS}: a fork takes the zygote a millisecond or more, in which it
+   * relays nothing, and a new spare's set-up takes a core for as long; done while a caller was
+   * receiving its value, both delayed it by a millisecond. Calls that come back to back find the
+   * pool empty and fork their own children, as without a pool.
+   *
+   * @return how many milliseconds until a spare is due, or -1 if none is (or an event will tell)
    */
-  private void refillPool() {
+  private int refillPool(long now) {
     if (poolSize == 0) {
-      return;
+      return -1;
     }
     int spares = 0;
     boolean busy = false;
@@ -244,10 +255,28 @@ public final class Zygote {
         busy = true;
       }
     }
-    while (callerConnected && spares < poolSize && (spares == 0 || !busy) && System.nanoTime() - noSpareBefore >= 0) {
+    if (spares >= poolSize || !callerConnected) {
+      return -1;
+    }
+    if (noSpareBefore - now > 0) {
+      return millisUntil(noSpareBefore, now);
+    }
+    if (busy) {
+      return -1;
+    }
+    long quietAt = lastEvent + REFILL_QUIET_NANOS;
+    if (quietAt - now > 0) {
+      return millisUntil(quietAt, now);
+    }
+    while (spares < poolSize && noSpareBefore - System.nanoTime() <= 0) {
       forkSpare();
       spares++;
     }
+    return -1;
+  }
+
+  private static int millisUntil(long at, long now) {
+    return (int) Math.min(Integer.MAX_VALUE, (at - now + 999_999) / 1_000_000);
   }
 
   private void forkSpare() {
