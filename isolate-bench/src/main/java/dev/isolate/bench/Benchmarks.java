@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
  * <p>A plain harness rather than JMH: one run compares in-process calls, isolated calls, a fresh
  * {@code java} process per call and a C program, each with per-call samples (median, p99), and JMH
  * cannot time external processes call by call. Run it from the repository root with
- * {@code mvn -q -DskipTests -pl isolate-bench -am package exec:exec} ({@code -Dbench.quick=true} for a
+ * {@code mvn -q -DskipTests -Pbench -pl isolate-bench -am package exec:exec} ({@code -Dbench.quick=true} for a
  * short run; see {@link Settings} for the counts).
  */
 public final class Benchmarks {

@@ -25,7 +25,7 @@ record Settings(
     List<String> overrides) {
 
   /** The command that runs the harness; the report names it with the overrides of this run. */
-  static final String COMMAND = "mvn -q -DskipTests -pl isolate-bench -am package exec:exec";
+  static final String COMMAND = "mvn -q -DskipTests -Pbench -pl isolate-bench -am package exec:exec";
 
   /** The compute benchmark's array must fit the children's 512 MiB heap with room to spare. */
   private static final int MAX_COMPUTE_MIB = 256;
