@@ -48,6 +48,20 @@ class ConcurrencyLimitTest {
     }
   }
 
+  /** Submits a call whose child sits in {@code pause()} until cancelled, and waits until it runs. */
+  private static CompletableFuture<Integer> takeTheOnlySlot(Isolator isolator, Path temp) throws Exception {
+    Path pidFile = temp.resolve("blocker.pid");
+    String pidPath = pidFile.toString();
+    CompletableFuture<Integer> blocker =
+        isolator.submit(
+            () -> {
+              Children.announcePid(Path.of(pidPath));
+              return Libc.INSTANCE.pause();
+            });
+    Children.awaitPid(pidFile, Duration.ofSeconds(30));
+    return blocker;
+  }
+
   @Test
   void noMoreChildrenRunAtOnceThanTheLimitAndEveryCallStillRuns(@TempDir Path temp) throws Exception {
     try (Isolator isolator = Isolator.builder().maxConcurrentCalls(2).forwardChildOutput(false).build()) {
@@ -68,15 +82,7 @@ class ConcurrencyLimitTest {
   @Test
   void submitReturnsAtOnceWhileTheCallWaitsForASlot(@TempDir Path temp) throws Exception {
     try (Isolator isolator = Isolator.builder().maxConcurrentCalls(1).forwardChildOutput(false).build()) {
-      Path pidFile = temp.resolve("blocker.pid");
-      String pidPath = pidFile.toString();
-      CompletableFuture<Integer> blocker =
-          isolator.submit(
-              () -> {
-                Children.announcePid(Path.of(pidPath));
-                return Libc.INSTANCE.pause();
-              });
-      Children.awaitPid(pidFile, Duration.ofSeconds(30));
+      CompletableFuture<Integer> blocker = takeTheOnlySlot(isolator, temp);
 
       // The only slot is taken by a child that never ends: this submit must not wait for it.
       CompletableFuture<String> waiting = isolator.submit(() -> "ran after the slot freed");
@@ -91,15 +97,7 @@ class ConcurrencyLimitTest {
   void aCallBeyondAFullQueueIsRefusedAsNotExecuted(@TempDir Path temp) throws Exception {
     try (Isolator isolator =
         Isolator.builder().maxConcurrentCalls(1).maxQueuedCalls(1).forwardChildOutput(false).build()) {
-      Path pidFile = temp.resolve("blocker.pid");
-      String pidPath = pidFile.toString();
-      CompletableFuture<Integer> blocker =
-          isolator.submit(
-              () -> {
-                Children.announcePid(Path.of(pidPath));
-                return Libc.INSTANCE.pause();
-              });
-      Children.awaitPid(pidFile, Duration.ofSeconds(30));
+      CompletableFuture<Integer> blocker = takeTheOnlySlot(isolator, temp);
       CompletableFuture<Integer> queued = isolator.submit(() -> 1);
 
       MemIsolateException refused = Failures.of(() -> isolator.execute(() -> 2));
@@ -117,15 +115,7 @@ class ConcurrencyLimitTest {
   @Test
   void aQueuedCallThatIsCancelledNeverRuns(@TempDir Path temp) throws Exception {
     try (Isolator isolator = Isolator.builder().maxConcurrentCalls(1).forwardChildOutput(false).build()) {
-      Path pidFile = temp.resolve("blocker.pid");
-      String pidPath = pidFile.toString();
-      CompletableFuture<Integer> blocker =
-          isolator.submit(
-              () -> {
-                Children.announcePid(Path.of(pidPath));
-                return Libc.INSTANCE.pause();
-              });
-      Children.awaitPid(pidFile, Duration.ofSeconds(30));
+      CompletableFuture<Integer> blocker = takeTheOnlySlot(isolator, temp);
       String marker = temp.resolve("ran").toString();
       CompletableFuture<Boolean> queued = isolator.submit(() -> Files.exists(Files.createFile(Path.of(marker))));
 
@@ -142,14 +132,7 @@ class ConcurrencyLimitTest {
   void closingFailsTheQueuedCallsAsNotExecuted(@TempDir Path temp) throws Exception {
     CompletableFuture<Integer> queued;
     try (Isolator isolator = Isolator.builder().maxConcurrentCalls(1).forwardChildOutput(false).build()) {
-      Path pidFile = temp.resolve("blocker.pid");
-      String pidPath = pidFile.toString();
-      isolator.submit(
-          () -> {
-            Children.announcePid(Path.of(pidPath));
-            return Libc.INSTANCE.pause();
-          });
-      Children.awaitPid(pidFile, Duration.ofSeconds(30));
+      takeTheOnlySlot(isolator, temp);
       queued = isolator.submit(() -> 1);
     }
     assertThat(Failures.thrownBy(queued::get).getCause())
