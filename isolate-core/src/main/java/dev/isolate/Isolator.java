@@ -893,10 +893,12 @@ public final class Isolator implements AutoCloseable {
 
     /**
      * How many children the worker image keeps forked ahead and waiting for a call (the pre-forked
-     * pool): a call then skips the fork and the child's set-up, which are most of its cost, and the
-     * pool refills in the background. A spare child costs a process and a few MiB of memory while it
-     * waits. Calls whose callable serializes to more than 64 KiB get a child of their own. 0 turns the
-     * pool off: each call forks its child. Default: 2.
+     * pool): a call then skips the fork and the child's set-up, which are most of its cost. The pool
+     * refills once the worker image has been idle for a millisecond, so that a fork never delays a
+     * caller that is receiving its value; calls that come back to back find it empty and fork their
+     * own children. A spare child costs a process and a few MiB of memory while it waits. Calls whose
+     * callable serializes to more than 64 KiB get a child of their own. 0 turns the pool off: each
+     * call forks its child. Default: 2.
      *
      * @throws IllegalArgumentException if {@code count} is negative or above 64
      */

@@ -18,8 +18,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 
 /**
- * The worker image's one busy thread: reads calls, forks a child per call, relays what each child
- * writes and reports how it ended.
+ * The worker image's one busy thread: reads calls, hands each to a spare child forked ahead or forks
+ * a child for it, relays what each child writes and reports how it ended.
  *
  * <p>Fork safety rests on this class doing everything on one thread that lives as long as the worker
  * image (children's {@code PR_SET_PDEATHSIG} is tied to the thread that forked them), allocating
