@@ -14,7 +14,7 @@ public final class MemIsolate {
   private MemIsolate() {}
 
   /**
-   * Runs {@code callable} in a new child process and returns its result.
+   * Runs {@code callable} in a child process of its own and returns its result.
    *
    * @throws NullPointerException if {@code callable} is null
    * @throws CallableDidNotExecuteException if the callable never started (safe to retry)
