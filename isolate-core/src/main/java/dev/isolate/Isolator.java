@@ -36,8 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Runs callables in children forked from one worker image: a JVM this isolator launches with the
  * caller's own {@code java} and class path and fork-safe options (no JIT, Epsilon GC), and keeps
- * warm. Each call runs in a fresh child of its own, so a crash, leak, hang or {@code System.exit} in the callable
- * costs that child only.
+ * warm. Each call runs in a fresh child of its own, so a crash, leak, hang or {@code System.exit}
+ * in the callable costs that child only.
  *
  * <pre>{@code
  * try (Isolator isolator = Isolator.builder().timeout(Duration.ofSeconds(10)).build()) {
