@@ -749,7 +749,7 @@ public final class Isolator implements AutoCloseable {
     private Duration startTimeout = Duration.ofSeconds(60);
     private long recycleAtHeapBytes = WORKER_HEAP_RESERVE / 2;
     /**
-     * What the worker image allocates per call (about 120 bytes of heap, a little native memory) is
+     * What the worker image allocates per call (about 700 bytes of heap, a little native memory) is
      * never given back; replacing it every so many calls keeps its memory flat, for the price of a
      * JVM start in the background.
      */
