@@ -896,9 +896,9 @@ public final class Isolator implements AutoCloseable {
      * pool): a call then skips the fork and the child's set-up, which are most of its cost. The pool
      * refills once the worker image has been idle for a millisecond, so that a fork never delays a
      * caller that is receiving its value; calls that come back to back find it empty and fork their
-     * own children. A spare child costs a process while it waits (here, 392 KiB of private memory). Calls whose
-     * callable serializes to more than 64 KiB get a child of their own. 0 turns the pool off: each
-     * call forks its child. Default: 2.
+     * own children. A spare child costs a process while it waits (here, 392 KiB of private memory).
+     * Calls whose callable serializes to more than 64 KiB get a child of their own. 0 turns the pool
+     * off: each call forks its child. Default: 2.
      *
      * @throws IllegalArgumentException if {@code count} is negative or above 64
      */
