@@ -9,7 +9,9 @@ import dev.isolate.internal.host.CallOutcome;
 import dev.isolate.internal.host.WorkerLaunch;
 import dev.isolate.internal.host.WorkerProcess;
 import dev.isolate.internal.host.WorkerStartException;
+import dev.isolate.internal.jfr.IsolatedCallEvent;
 import dev.isolate.internal.wire.KryoCodec;
+import dev.isolate.posix.Signals;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -22,6 +24,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -79,6 +84,7 @@ public final class Isolator implements AutoCloseable {
   private final int preforkedChildren;
   private final int maxConcurrentCalls;
   private final int maxQueuedCalls;
+  private final CallListener listener;
   private final ClassLoader loader;
   private final Pool<Kryo> kryos;
   private final AtomicLong nextCallId = new AtomicLong(1);
@@ -130,6 +136,7 @@ public final class Isolator implements AutoCloseable {
     this.preforkedChildren = builder.preforkedChildren;
     this.maxConcurrentCalls = builder.maxConcurrentCalls;
     this.maxQueuedCalls = builder.maxQueuedCalls;
+    this.listener = builder.listener;
     this.dispatcher =
         new ThreadPoolExecutor(
             1,
@@ -203,22 +210,29 @@ public final class Isolator implements AutoCloseable {
   private <T> T execute(IsolatedCallable<T> callable, CallLimits limits) throws MemIsolateException {
     Objects.requireNonNull(callable, "callable");
     checkOpen();
-    Call call = new Call(limits, serialize(callable));
+    Call call = new Call(limits);
+    call.request = serialize(callable, call);
     admit(call, false, true);
+    CallOutcome outcome;
     try {
-      return resolve(call.result.get(), limits);
+      outcome = call.result.get();
     } catch (InterruptedException e) {
       call.cancel();
       Thread.currentThread().interrupt();
-      throw (CallableStatusUnknownException)
+      MemIsolateException cancelled =
           new Facts(
                   Reason.CANCELLED,
                   "the calling thread was interrupted while the call ran or waited its turn; its child, if it had one,"
                       + " was killed, and the callable may have done part of its work")
               .toException();
+      call.resolved(cancelled, null);
+      throw cancelled;
     } catch (ExecutionException e) {
-      throw rethrown(e.getCause());
+      MemIsolateException failure = rethrown(e.getCause());
+      call.resolved(failure, null);
+      throw failure;
     }
+    return resolve(outcome, call);
   }
 
   /** A failure that ended a call before it had an outcome: the isolator's own exception, unwrapped. */
@@ -263,9 +277,9 @@ public final class Isolator implements AutoCloseable {
     Objects.requireNonNull(callable, "callable");
     checkOpen();
     CompletableFuture<T> result = new CompletableFuture<>();
-    Call call;
+    Call call = new Call(limits);
     try {
-      call = new Call(limits, serialize(callable));
+      call.request = serialize(callable, call);
     } catch (MemIsolateException e) {
       result.completeExceptionally(e);
       return result;
@@ -279,11 +293,13 @@ public final class Isolator implements AutoCloseable {
     call.result.whenComplete(
         (outcome, failure) -> {
           if (failure != null) {
-            result.completeExceptionally(failure instanceof CompletionException ? failure.getCause() : failure);
+            Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+            call.resolvedWithout(cause);
+            result.completeExceptionally(cause);
             return;
           }
           try {
-            result.complete(this.<T>resolve(outcome, limits));
+            result.complete(this.<T>resolve(outcome, call));
           } catch (MemIsolateException | RuntimeException e) {
             result.completeExceptionally(e);
           }
@@ -346,7 +362,8 @@ public final class Isolator implements AutoCloseable {
   /** The callable's bytes, and the shapes a child needs to read them, for the worker image to prepare. */
   private record Request(byte[] bytes, Set<String> shapes) {}
 
-  private Request serialize(IsolatedCallable<?> callable) throws CallableDidNotExecuteException {
+  /** The callable's request; if it cannot be serialized, {@code call} ends there and is observed as such. */
+  private Request serialize(IsolatedCallable<?> callable, Call call) throws CallableDidNotExecuteException {
     Kryo kryo = kryos.obtain();
     Set<String> shapes = new LinkedHashSet<>();
     KryoCodec.recordShapes(kryo, shapes);
@@ -355,13 +372,16 @@ public final class Isolator implements AutoCloseable {
       kryo.writeClassAndObject(output, callable);
       return new Request(output.toBytes(), shapes);
     } catch (RuntimeException | StackOverflowError e) {
-      throw (CallableDidNotExecuteException)
-          new Facts(
-                  Reason.CALLABLE_SERIALIZATION_FAILED,
-                  "the callable " + callable.getClass().getName() + " could not be serialized with Kryo (" + e
-                      + "); it and every value it captures must be serializable; the callable did not run")
-              .cause(e)
-              .toException();
+      CallableDidNotExecuteException failure =
+          (CallableDidNotExecuteException)
+              new Facts(
+                      Reason.CALLABLE_SERIALIZATION_FAILED,
+                      "the callable " + callable.getClass().getName() + " could not be serialized with Kryo (" + e
+                          + "); it and every value it captures must be serializable; the callable did not run")
+                  .cause(e)
+                  .toException();
+      call.resolved(failure, null);
+      throw failure;
     } finally {
       KryoCodec.recordShapes(kryo, null);
       kryos.free(kryo);
@@ -369,10 +389,15 @@ public final class Isolator implements AutoCloseable {
   }
 
   @SuppressWarnings("unchecked")
-  private <T> T resolve(CallOutcome outcome, CallLimits limits) throws MemIsolateException {
+  private <T> T resolve(CallOutcome outcome, Call call) throws MemIsolateException {
     Kryo kryo = kryos.obtain();
     try {
-      return (T) new Classification(crashFiles, loader, limits).resolve(outcome, kryo::readClassAndObject);
+      T value = (T) new Classification(crashFiles, loader, call.limits).resolve(outcome, kryo::readClassAndObject);
+      call.resolved(null, outcome);
+      return value;
+    } catch (MemIsolateException e) {
+      call.resolved(e, outcome);
+      throw e;
     } finally {
       kryos.free(kryo);
     }
@@ -455,7 +480,8 @@ public final class Isolator implements AutoCloseable {
     try {
       do {
         target = readyWorker();
-        attempt = target.call(callId, call.limits, call.request.bytes(), call.request.shapes(), this::release);
+        attempt =
+            target.call(callId, call.limits, call.request.bytes(), call.request.shapes(), this::release, call::childEnded);
       } while (attempt == null);
     } catch (CallableDidNotExecuteException | IllegalStateException e) {
       release();
@@ -485,10 +511,15 @@ public final class Isolator implements AutoCloseable {
     }
   }
 
-  /** A call: its request, its outcome, and where it went, so that it can be cancelled. */
+  /**
+   * A call: its request, its outcome, where it went (so that it can be cancelled), and what is
+   * observed of it: once it is resolved and its child is gone, a {@link CallRecord} for the listener
+   * and the JFR event.
+   */
   private final class Call {
     final CallLimits limits;
-    final Request request;
+    /** Set once, right after the call is made, before it is admitted. */
+    Request request;
     /** Completes with the outcome, or exceptionally with a MemIsolateException if it could not be sent. */
     final CompletableFuture<CallOutcome> result = new CompletableFuture<>();
     /** The outcome of an attempt whose child got stuck before the callable; the call was sent again. */
@@ -498,15 +529,26 @@ public final class Isolator implements AutoCloseable {
     private WorkerProcess worker;
     private long callId;
     volatile boolean cancelled;
+    private final long startedAt = System.nanoTime();
+    private final IsolatedCallEvent event = new IsolatedCallEvent();
+    /** Guarded by this, like the fields below. */
+    private boolean sent;
+    private CallOutcome childEnd;
+    private boolean resolved;
+    private MemIsolateException failure;
+    private CallOutcome resolvedFrom;
+    private long resolvedAt;
+    private boolean observed;
 
-    Call(CallLimits limits, Request request) {
+    Call(CallLimits limits) {
       this.limits = limits;
-      this.request = request;
+      event.begin();
     }
 
     synchronized void sentTo(WorkerProcess target, long id) {
       worker = target;
       callId = id;
+      sent = true;
       if (cancelled) {
         target.cancel(id);
       }
@@ -526,6 +568,98 @@ public final class Isolator implements AutoCloseable {
       synchronized (this) {
         if (worker != null) {
           worker.cancel(callId);
+        }
+      }
+    }
+
+    /** The call's value ({@code failure} null) or failure is known. */
+    void resolved(MemIsolateException failure, CallOutcome from) {
+      CallRecord record;
+      synchronized (this) {
+        if (resolved) {
+          return;
+        }
+        resolved = true;
+        resolvedAt = System.nanoTime();
+        event.end();
+        this.failure = failure;
+        resolvedFrom = from;
+        record = recordIfComplete();
+      }
+      observe(record);
+    }
+
+    /** The call ended without an outcome: a failure before it was sent, or a cancellation while queued. */
+    void resolvedWithout(Throwable cause) {
+      MemIsolateException failure =
+          cause instanceof MemIsolateException isolation
+              ? isolation
+              : new Facts(Reason.CANCELLED, "the call was cancelled before it was sent; the callable did not run").toException();
+      resolved(failure, null);
+    }
+
+    /** The child of the call's last attempt is gone (or there was none): the last word on it. */
+    void childEnded(CallOutcome outcome) {
+      if (outcome == firstAttempt) {
+        // An attempt stuck before the callable; the call went on in another child.
+        return;
+      }
+      CallRecord record;
+      synchronized (this) {
+        childEnd = outcome;
+        record = recordIfComplete();
+      }
+      observe(record);
+    }
+
+    /** The record, once the call is resolved and its child gone, the first time only. Holds this. */
+    private CallRecord recordIfComplete() {
+      if (observed || !resolved || (sent && childEnd == null)) {
+        return null;
+      }
+      observed = true;
+      Duration elapsed = Duration.ofNanos(resolvedAt - startedAt);
+      OptionalLong pid = OptionalLong.empty();
+      Optional<Duration> cpu = Optional.empty();
+      OptionalLong maxRss = OptionalLong.empty();
+      if (childEnd instanceof CallOutcome.ChildExited exited) {
+        pid = OptionalLong.of(exited.childPid());
+        cpu = Optional.of(Duration.ofMillis(exited.usage().cpuMillis()));
+        maxRss = OptionalLong.of(exited.usage().maxRssKiB() * 1024L);
+      } else if (resolvedFrom instanceof CallOutcome.ValueWritten written) {
+        pid = OptionalLong.of(written.childPid());
+      }
+      if (failure != null && failure.childPid().isPresent()) {
+        pid = OptionalLong.of(failure.childPid().getAsInt());
+      }
+      return new CallRecord(
+          failure == null ? Optional.empty() : Optional.of(failure.reason()),
+          elapsed,
+          pid,
+          failure == null ? OptionalInt.empty() : failure.signal(),
+          cpu,
+          maxRss);
+    }
+
+    private void observe(CallRecord record) {
+      if (record == null) {
+        return;
+      }
+      if (event.shouldCommit()) {
+        event.outcome = record.reason().map(reason -> reason.category().name()).orElse("RETURNED");
+        event.reason = record.reason().map(Reason::name).orElse("");
+        event.childPid = record.childPid().orElse(0);
+        event.signal = record.signal().isPresent() ? Signals.name(record.signal().getAsInt()) : "";
+        event.childCpuTime = record.childCpuTime().map(Duration::toMillis).orElse(0L);
+        event.childMaxRss = record.childMaxRssBytes().orElse(0);
+        event.commit();
+      }
+      if (listener != null) {
+        try {
+          listener.callEnded(record);
+        } catch (RuntimeException e) {
+          Thread current = Thread.currentThread();
+          current.getUncaughtExceptionHandler().uncaughtException(current, e);
         }
       }
     }
@@ -757,6 +891,7 @@ public final class Isolator implements AutoCloseable {
     private int preforkedChildren = 2;
     private int maxConcurrentCalls = Math.max(2, Runtime.getRuntime().availableProcessors());
     private int maxQueuedCalls = 10_000;
+    private CallListener listener;
 
     private Builder() {}
 
@@ -937,6 +1072,17 @@ public final class Isolator implements AutoCloseable {
         throw new IllegalArgumentException("maxQueuedCalls must not be negative, got " + count);
       }
       this.maxQueuedCalls = count;
+      return this;
+    }
+
+    /**
+     * Told about every call once it has ended, with its outcome, the child's pid and signal, and the
+     * child's CPU time and peak memory from {@code wait4}: for metrics. See {@link CallListener} for
+     * the thread it runs on. Every call is also a JFR event, {@code dev.isolate.IsolatedCall}, with the
+     * same facts, whether or not a listener is set. Default: none.
+     */
+    public Builder listener(CallListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
       return this;
     }
 

@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * One running worker image, seen from the caller: its process, the thread that reads its frames,
@@ -155,12 +156,18 @@ public final class WorkerProcess {
    * child has written its whole value and ended its output, or else when the worker image reports
    * how the child ended. {@code finished} runs once, when the call no longer occupies a child: its
    * value has arrived (the child only exits after that), or the child was reaped, or never forked.
+   * {@code ended} then gets the last word on the call: how its child ended, or why there was none.
    *
    * @return null if this worker image is retiring: the caller sends the call to its successor
    */
   public CompletableFuture<CallOutcome> call(
-      long callId, CallLimits limits, byte[] callable, Set<String> shapes, Runnable finished) {
-    PendingCall call = new PendingCall(callId, forwardChildOutput, finished);
+      long callId,
+      CallLimits limits,
+      byte[] callable,
+      Set<String> shapes,
+      Runnable finished,
+      Consumer<CallOutcome> ended) {
+    PendingCall call = new PendingCall(callId, forwardChildOutput, finished, ended);
     byte[] header = new byte[Frames.HEADER + Frames.CALL_LIMITS];
     Frames.putHeader(header, 0, Frames.CALL, callId, Frames.CALL_LIMITS + callable.length);
     Bytes.putLong(header, Frames.HEADER, limits.timeoutNanos());
@@ -440,12 +447,14 @@ public final class WorkerProcess {
     final OutputCapture stdout;
     final OutputCapture stderr;
     private final Runnable finished;
+    private final Consumer<CallOutcome> ended;
     private final AtomicBoolean finishedOnce = new AtomicBoolean();
     volatile int childPid;
 
-    PendingCall(long callId, boolean forward, Runnable finished) {
+    PendingCall(long callId, boolean forward, Runnable finished, Consumer<CallOutcome> ended) {
       this.callId = callId;
       this.finished = finished;
+      this.ended = ended;
       PrintStream out = forward ? System.out : null;
       PrintStream err = forward ? System.err : null;
       this.stdout = new OutputCapture(out, "[isolate child] ");
@@ -462,6 +471,7 @@ public final class WorkerProcess {
     void end(CallOutcome outcome) {
       future.complete(outcome);
       finished();
+      ended.accept(outcome);
     }
 
     void finished() {
