@@ -1,0 +1,187 @@
+package dev.isolate.junit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import jnr.ffi.LibraryLoader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.testkit.engine.EngineTestKit;
+import org.junit.platform.testkit.engine.Events;
+import org.opentest4j.AssertionFailedError;
+
+/**
+ * Runs sample test classes through the real Jupiter engine with the JUnit Platform's test kit and
+ * checks what JUnit was told about each test. The samples are static nested classes: Surefire does
+ * not run those by itself.
+ */
+@EnabledOnOs(OS.LINUX)
+@Timeout(180)
+class IsolatedExtensionTest {
+
+  /** A few libc functions, for real native crashes. */
+  public interface LibC {
+    long strlen(long address);
+
+    void abort();
+  }
+
+  static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
+
+  /** One test per outcome a user can meet. */
+  @Isolated(timeoutMillis = 3000)
+  static class Outcomes {
+    @Test
+    void passes() {
+      Assertions.assertEquals(4, 2 + 2);
+    }
+
+    @Test
+    void failsAnAssertion() {
+      Assertions.assertEquals(3, 1 + 1, "arithmetic");
+    }
+
+    @Test
+    void throwsAnException() {
+      throw new IllegalStateException("broken in the child");
+    }
+
+    @Test
+    void segfaults() {
+      LIBC.strlen(1);
+    }
+
+    @Test
+    void aborts() {
+      LIBC.abort();
+    }
+
+    @Test
+    void callsSystemExit() {
+      System.exit(3);
+    }
+
+    @Test
+    void hangs() throws InterruptedException {
+      Thread.sleep(600_000);
+    }
+  }
+
+  private static Map<String, TestExecutionResult> results(Class<?> samples) {
+    Events tests = EngineTestKit.engine("junit-jupiter").selectors(selectClass(samples)).execute().testEvents();
+    return tests.finished().stream()
+        .collect(
+            Collectors.toMap(
+                event -> event.getTestDescriptor().getDisplayName(),
+                event -> event.getPayload(TestExecutionResult.class).orElseThrow(),
+                (a, b) -> a));
+  }
+
+  private static Throwable thrown(Map<String, TestExecutionResult> results, String test) {
+    TestExecutionResult result = results.get(test);
+    assertThat(result).as(test).isNotNull();
+    assertThat(result.getStatus()).as(test).isEqualTo(TestExecutionResult.Status.FAILED);
+    Throwable throwable = result.getThrowable().orElseThrow();
+    System.out.println(test + " -> " + throwable.getClass().getName() + ": " + throwable.getMessage().lines().findFirst().orElse(""));
+    return throwable;
+  }
+
+  @Test
+  void eachOutcomeIsReportedAsWhatItIsAndTheSuiteGoesOn() {
+    Map<String, TestExecutionResult> results = results(Outcomes.class);
+
+    assertThat(results).hasSize(7);
+    assertThat(results.get("passes()").getStatus()).isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
+    assertThat(thrown(results, "failsAnAssertion()"))
+        .isInstanceOf(AssertionFailedError.class)
+        .hasMessage("arithmetic ==> expected: <3> but was: <2>");
+    Throwable threw = thrown(results, "throwsAnException()");
+    assertThat(threw).isInstanceOf(IllegalStateException.class).hasMessage("broken in the child");
+    assertThat(threw.getStackTrace()).anyMatch(frame -> frame.getMethodName().equals("throwsAnException"));
+    assertThat(thrown(results, "segfaults()"))
+        .isInstanceOf(IsolatedTestFailure.class)
+        .hasMessageContaining("STATUS_UNKNOWN CHILD_PROCESS_KILLED_BY_SIGNAL")
+        .hasMessageContaining("signal 6")
+        .hasMessageContaining("crash frame")
+        .hasMessageContaining("SIGSEGV");
+    assertThat(thrown(results, "aborts()"))
+        .isInstanceOf(IsolatedTestFailure.class)
+        .hasMessageContaining("CHILD_PROCESS_KILLED_BY_SIGNAL")
+        .hasMessageContaining("signal 6");
+    assertThat(thrown(results, "callsSystemExit()"))
+        .isInstanceOf(IsolatedTestFailure.class)
+        .hasMessageContaining("UNEXPECTED_CHILD_EXIT_STATUS")
+        .hasMessageContaining("exit status 3");
+    assertThat(thrown(results, "hangs()"))
+        .isInstanceOf(IsolatedTestFailure.class)
+        .hasMessageContaining("STATUS_UNKNOWN TIMED_OUT")
+        .hasMessageContaining("timeout of 3000 ms");
+  }
+
+  /** What ran where, seen from the test JVM. */
+  static final List<String> LIFECYCLE = new CopyOnWriteArrayList<>();
+
+  /** Lifecycle methods around an isolated body, and a parameterized test. */
+  @Isolated
+  static class Lifecycle {
+    static int bodiesRunHere;
+    long testJvmPid;
+    String preparedByBeforeEach;
+
+    @BeforeEach
+    void prepare() {
+      testJvmPid = ProcessHandle.current().pid();
+      preparedByBeforeEach = "prepared";
+      LIFECYCLE.add("before in " + ProcessHandle.current().pid());
+    }
+
+    @Test
+    void seesWhatBeforeEachPrepared() {
+      Assertions.assertEquals("prepared", preparedByBeforeEach);
+      Assertions.assertNotEquals(testJvmPid, ProcessHandle.current().pid(), "the body runs in another process");
+      bodiesRunHere++;
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void getsItsArguments(int n) {
+      Assertions.assertTrue(n >= 1 && n <= 3);
+      Assertions.assertNotEquals(testJvmPid, ProcessHandle.current().pid());
+      bodiesRunHere++;
+    }
+
+    @AfterEach
+    void cleanUp() {
+      LIFECYCLE.add("after in " + ProcessHandle.current().pid() + ", bodies run here: " + bodiesRunHere);
+    }
+  }
+
+  @Test
+  void beforeAndAfterEachRunInTheTestJvmAndTheBodyInTheChild() {
+    LIFECYCLE.clear();
+    Map<String, TestExecutionResult> results = results(Lifecycle.class);
+
+    assertThat(results.values()).hasSize(4).allMatch(result -> result.getStatus() == TestExecutionResult.Status.SUCCESSFUL);
+    long here = ProcessHandle.current().pid();
+    assertThat(LIFECYCLE).hasSize(8);
+    assertThat(LIFECYCLE.stream().filter(line -> line.startsWith("before")))
+        .hasSize(4)
+        .allMatch(line -> line.equals("before in " + here));
+    // The bodies' changes to static state stayed in their children.
+    assertThat(LIFECYCLE.stream().filter(line -> line.startsWith("after")))
+        .hasSize(4)
+        .allMatch(line -> line.equals("after in " + here + ", bodies run here: 0"));
+  }
+}
