@@ -3,13 +3,8 @@ package dev.isolate.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -22,32 +17,8 @@ class DemoTest {
 
   @Test
   void demoSurvivesEveryFailureAndExitsWithZero() throws Exception {
-    // A JVM of its own: Demo.main ends with System.exit, and its crashes must not touch surefire's JVM.
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process demo =
-        new ProcessBuilder(List.of(java.toString(), "-cp", System.getProperty("java.class.path"), Demo.class.getName()))
-            .redirectErrorStream(true)
-            .start();
-    // Read on another thread: a process that kept the demo's output open must not hang the test.
-    CompletableFuture<String> reading =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return new String(demo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-            });
-    String output;
+    String output = ExampleRun.run(Demo.class);
     try {
-      boolean ended = demo.waitFor(90, TimeUnit.SECONDS);
-      output = reading.get(10, TimeUnit.SECONDS);
-      assertThat(ended).as("the demo ended; its output:%n%s", output).isTrue();
-    } finally {
-      demo.destroyForcibly();
-    }
-    try {
-      assertThat(demo.exitValue()).as("exit status of the demo, whose output is:%n%s", output).isZero();
       assertThat(output)
           .contains("6 * 7 in a child   42")
           .containsPattern("waitpid signal\\s+SIGABRT=6")

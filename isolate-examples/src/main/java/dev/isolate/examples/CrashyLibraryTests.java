@@ -1,0 +1,46 @@
+package dev.isolate.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.isolate.junit.Isolated;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A CI suite over a crashy, leaky native library, as a harness would write it: each test's body runs
+ * in a forked child ({@link Isolated}), so the crashes fail their tests and the JVM running the suite
+ * goes on. {@link CiHarness} runs it.
+ */
+@Isolated(timeoutMillis = 2000)
+public class CrashyLibraryTests {
+  @Test
+  void leaksAGibibyteAndPasses() {
+    long address = CrashyNativeLibrary.leak(1L << 30);
+    assertTrue(address != 0);
+  }
+
+  @Test
+  void segfaultsInNativeCode() {
+    CrashyNativeLibrary.segfault();
+  }
+
+  @Test
+  void abortsInNativeCode() {
+    CrashyNativeLibrary.abort();
+  }
+
+  @Test
+  void hangsInNativeCode() {
+    CrashyNativeLibrary.pause();
+  }
+
+  @Test
+  void failsAnAssertion() {
+    assertEquals(42, 6 * 9, "the answer");
+  }
+
+  @Test
+  void passes() {
+    assertEquals(42, 6 * 7);
+  }
+}
