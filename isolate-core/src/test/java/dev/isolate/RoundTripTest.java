@@ -83,6 +83,16 @@ class RoundTripTest {
   }
 
   @Test
+  void pathsTravelBothWays(@org.junit.jupiter.api.io.TempDir java.nio.file.Path temp) throws Exception {
+    java.nio.file.Path file = temp.resolve("written by the child");
+    java.nio.file.Path returned =
+        isolator.execute(
+            () -> java.nio.file.Files.writeString(file, "hello from " + ProcessHandle.current().pid()));
+    assertThat(returned).isEqualTo(file);
+    assertThat(java.nio.file.Files.readString(file)).startsWith("hello from ");
+  }
+
+  @Test
   void mutationsInTheChildNeverReachTheCallersObjects() throws Exception {
     List<String> shared = new ArrayList<>(List.of("before"));
     int sizeInChild =

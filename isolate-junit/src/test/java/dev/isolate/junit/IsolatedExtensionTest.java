@@ -3,6 +3,8 @@ package dev.isolate.junit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.platform.engine.TestExecutionResult;
@@ -139,6 +142,7 @@ class IsolatedExtensionTest {
     static int bodiesRunHere;
     long testJvmPid;
     String preparedByBeforeEach;
+    @TempDir Path directory;
 
     @BeforeEach
     void prepare() {
@@ -148,7 +152,8 @@ class IsolatedExtensionTest {
     }
 
     @Test
-    void seesWhatBeforeEachPrepared() {
+    void seesWhatBeforeEachPrepared() throws Exception {
+      Files.writeString(directory.resolve("from-the-child"), "written");
       Assertions.assertEquals("prepared", preparedByBeforeEach);
       Assertions.assertNotEquals(testJvmPid, ProcessHandle.current().pid(), "the body runs in another process");
       bodiesRunHere++;
@@ -165,6 +170,9 @@ class IsolatedExtensionTest {
     @AfterEach
     void cleanUp() {
       LIFECYCLE.add("after in " + ProcessHandle.current().pid() + ", bodies run here: " + bodiesRunHere);
+      if (Files.exists(directory.resolve("from-the-child"))) {
+        LIFECYCLE.add("the child wrote into the @TempDir");
+      }
     }
   }
 
@@ -175,7 +183,7 @@ class IsolatedExtensionTest {
 
     assertThat(results.values()).hasSize(4).allMatch(result -> result.getStatus() == TestExecutionResult.Status.SUCCESSFUL);
     long here = ProcessHandle.current().pid();
-    assertThat(LIFECYCLE).hasSize(8);
+    assertThat(LIFECYCLE).hasSize(9).contains("the child wrote into the @TempDir");
     assertThat(LIFECYCLE.stream().filter(line -> line.startsWith("before")))
         .hasSize(4)
         .allMatch(line -> line.equals("before in " + here));

@@ -22,6 +22,7 @@ import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -53,7 +54,27 @@ public final class KryoCodec {
     kryo.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
     kryo.register(ClosureSerializer.Closure.class, new LambdaSerializer());
     ImmutableCollectionsSerializers.addDefaultSerializers(kryo);
+    // A Path's implementation (sun.nio.fs.UnixPath) keeps its fields in java.base, closed to
+    // reflection: a Path travels as its string, on the default file system.
+    kryo.addDefaultSerializer(Path.class, new PathSerializer());
     return kryo;
+  }
+
+  /** A {@link Path} of the default file system, as its string. */
+  static final class PathSerializer extends Serializer<Path> {
+    PathSerializer() {
+      setImmutable(true);
+    }
+
+    @Override
+    public void write(Kryo kryo, Output output, Path path) {
+      output.writeString(path.toString());
+    }
+
+    @Override
+    public Path read(Kryo kryo, Input input, Class<? extends Path> type) {
+      return Path.of(input.readString());
+    }
   }
 
   /**
