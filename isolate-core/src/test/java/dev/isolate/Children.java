@@ -24,6 +24,24 @@ final class Children {
     throw new AssertionError("no pid in " + file + " after " + atMost);
   }
 
+  /**
+   * Submits a call whose child sits in {@code pause()} until it is cancelled, and waits until it
+   * runs: with {@code maxConcurrentCalls(1)}, it holds the only slot.
+   */
+  static java.util.concurrent.CompletableFuture<Integer> blockingCall(Isolator isolator, Path directory)
+      throws IOException, InterruptedException {
+    Path pidFile = directory.resolve("blocker.pid");
+    String pidPath = pidFile.toString();
+    java.util.concurrent.CompletableFuture<Integer> blocker =
+        isolator.submit(
+            () -> {
+              announcePid(Path.of(pidPath));
+              return Libc.INSTANCE.pause();
+            });
+    awaitPid(pidFile, Duration.ofSeconds(30));
+    return blocker;
+  }
+
   /** Writes this child's pid (as the kernel knows it) into {@code file}. */
   static void announcePid(Path file) throws IOException {
     Path partial = file.resolveSibling(file.getFileName() + ".tmp");

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -48,20 +47,6 @@ class ConcurrencyLimitTest {
     }
   }
 
-  /** Submits a call whose child sits in {@code pause()} until cancelled, and waits until it runs. */
-  private static CompletableFuture<Integer> takeTheOnlySlot(Isolator isolator, Path temp) throws Exception {
-    Path pidFile = temp.resolve("blocker.pid");
-    String pidPath = pidFile.toString();
-    CompletableFuture<Integer> blocker =
-        isolator.submit(
-            () -> {
-              Children.announcePid(Path.of(pidPath));
-              return Libc.INSTANCE.pause();
-            });
-    Children.awaitPid(pidFile, Duration.ofSeconds(30));
-    return blocker;
-  }
-
   @Test
   void noMoreChildrenRunAtOnceThanTheLimitAndEveryCallStillRuns(@TempDir Path temp) throws Exception {
     try (Isolator isolator = Isolator.builder().maxConcurrentCalls(2).forwardChildOutput(false).build()) {
@@ -82,7 +67,7 @@ class ConcurrencyLimitTest {
   @Test
   void submitReturnsAtOnceWhileTheCallWaitsForASlot(@TempDir Path temp) throws Exception {
     try (Isolator isolator = Isolator.builder().maxConcurrentCalls(1).forwardChildOutput(false).build()) {
-      CompletableFuture<Integer> blocker = takeTheOnlySlot(isolator, temp);
+      CompletableFuture<Integer> blocker = Children.blockingCall(isolator, temp);
 
       // The only slot is taken by a child that never ends: this submit must not wait for it.
       CompletableFuture<String> waiting = isolator.submit(() -> "ran after the slot freed");
@@ -97,7 +82,7 @@ class ConcurrencyLimitTest {
   void aCallBeyondAFullQueueIsRefusedAsNotExecuted(@TempDir Path temp) throws Exception {
     try (Isolator isolator =
         Isolator.builder().maxConcurrentCalls(1).maxQueuedCalls(1).forwardChildOutput(false).build()) {
-      CompletableFuture<Integer> blocker = takeTheOnlySlot(isolator, temp);
+      CompletableFuture<Integer> blocker = Children.blockingCall(isolator, temp);
       CompletableFuture<Integer> queued = isolator.submit(() -> 1);
 
       MemIsolateException refused = Failures.of(() -> isolator.execute(() -> 2));
@@ -115,7 +100,7 @@ class ConcurrencyLimitTest {
   @Test
   void aQueuedCallThatIsCancelledNeverRuns(@TempDir Path temp) throws Exception {
     try (Isolator isolator = Isolator.builder().maxConcurrentCalls(1).forwardChildOutput(false).build()) {
-      CompletableFuture<Integer> blocker = takeTheOnlySlot(isolator, temp);
+      CompletableFuture<Integer> blocker = Children.blockingCall(isolator, temp);
       String marker = temp.resolve("ran").toString();
       CompletableFuture<Boolean> queued = isolator.submit(() -> Files.exists(Files.createFile(Path.of(marker))));
 
@@ -132,7 +117,7 @@ class ConcurrencyLimitTest {
   void closingFailsTheQueuedCallsAsNotExecuted(@TempDir Path temp) throws Exception {
     CompletableFuture<Integer> queued;
     try (Isolator isolator = Isolator.builder().maxConcurrentCalls(1).forwardChildOutput(false).build()) {
-      takeTheOnlySlot(isolator, temp);
+      Children.blockingCall(isolator, temp);
       queued = isolator.submit(() -> 1);
     }
     assertThat(Failures.thrownBy(queued::get).getCause())

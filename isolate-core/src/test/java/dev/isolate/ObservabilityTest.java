@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -74,15 +73,7 @@ class ObservabilityTest {
             .listener(records::add)
             .forwardChildOutput(false)
             .build()) {
-      Path pidFile = temp.resolve("blocker.pid");
-      String pidPath = pidFile.toString();
-      CompletableFuture<Integer> blocker =
-          isolator.submit(
-              () -> {
-                Children.announcePid(Path.of(pidPath));
-                return Libc.INSTANCE.pause();
-              });
-      Children.awaitPid(pidFile, Duration.ofSeconds(30));
+      CompletableFuture<Integer> blocker = Children.blockingCall(isolator, temp);
 
       Failures.of(() -> isolator.execute(() -> 1));
       CallRecord refused = next(records);

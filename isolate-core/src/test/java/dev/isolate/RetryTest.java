@@ -54,15 +54,7 @@ class RetryTest {
   void notIdempotentRetriesACallThatDidNotExecute(@TempDir Path temp) throws Exception {
     try (Isolator single =
         Isolator.builder().maxConcurrentCalls(1).maxQueuedCalls(0).forwardChildOutput(false).build()) {
-      Path pidFile = temp.resolve("blocker.pid");
-      String pidPath = pidFile.toString();
-      CompletableFuture<Integer> blocker =
-          single.submit(
-              () -> {
-                Children.announcePid(Path.of(pidPath));
-                return Libc.INSTANCE.pause();
-              });
-      Children.awaitPid(pidFile, Duration.ofSeconds(30));
+      CompletableFuture<Integer> blocker = Children.blockingCall(single, temp);
       List<Reason> retried = new CopyOnWriteArrayList<>();
       String runs = temp.resolve("runs").toString();
 
