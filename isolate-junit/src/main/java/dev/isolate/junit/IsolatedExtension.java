@@ -65,6 +65,13 @@ public final class IsolatedExtension implements InvocationInterceptor {
       }
       throw failure(method, e);
     } catch (MemIsolateException e) {
+      if (e.reason() == Reason.CALLABLE_SERIALIZATION_FAILED && e.getCause() != null) {
+        throw new IsolatedTestFailure(
+            "isolated test " + method.getName() + " did not run: its test instance ("
+                + method.getDeclaringClass().getName() + ") or its arguments could not be copied to the child with"
+                + " Kryo (" + e.getCause() + "); mark the fields the body does not need transient",
+            e);
+      }
       throw failure(method, e);
     }
   }

@@ -133,6 +133,28 @@ class IsolatedExtensionTest {
         .hasMessageContaining("timeout of 3000 ms");
   }
 
+  /** A test instance that cannot be copied: a Thread's fields are closed to reflection. */
+  @Isolated
+  static class Uncopyable {
+    Thread owner = Thread.currentThread();
+    transient Thread skipped = Thread.currentThread();
+
+    @Test
+    void neverRuns() {
+      Assertions.fail("must not run");
+    }
+  }
+
+  @Test
+  void aTestInstanceThatCannotBeCopiedSaysWhichAndWhatToDo() {
+    Throwable thrown = thrown(results(Uncopyable.class), "neverRuns()");
+    assertThat(thrown)
+        .isInstanceOf(IsolatedTestFailure.class)
+        .hasMessageContaining("did not run")
+        .hasMessageContaining(Uncopyable.class.getName())
+        .hasMessageContaining("transient");
+  }
+
   /** What ran where, seen from the test JVM. */
   static final List<String> LIFECYCLE = new CopyOnWriteArrayList<>();
 
