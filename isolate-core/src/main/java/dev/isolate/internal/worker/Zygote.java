@@ -280,22 +280,17 @@ public final class Zygote {
   }
 
   private void forkSpare() {
-    int[] request = null;
-    int[] result = null;
-    int[] out = null;
-    int[] err = null;
+    NewPipes pipes;
     ForkResult forked;
     try {
-      request = syscalls.pipe();
-      result = syscalls.pipe();
-      out = syscalls.pipe();
-      err = syscalls.pipe();
-      widen(result[0]);
-      // A request that does not fit the pipe is written partly and the spare discarded; never waited on.
-      syscalls.setNonBlocking(request[1]);
-      ChildRunner.Pipes childPipes =
-          new ChildRunner.Pipes(
-              result[1], out[1], err[1], request[0], descriptorsNotForChild(result[0], out[0], err[0], request[1]));
+      pipes = new NewPipes(true);
+    } catch (SyscallException e) {
+      // No spare now (out of descriptors): calls fork their own child, and will report why.
+      noSpareBefore = System.nanoTime() + SPARE_RETRY_NANOS;
+      return;
+    }
+    try {
+      ChildRunner.Pipes childPipes = pipes.forChild();
       forked = syscalls.fork();
       if (forked instanceof ForkResult.Child) {
         try {
@@ -305,24 +300,85 @@ public final class Zygote {
         }
       }
     } catch (SyscallException e) {
-      // No spare now (out of descriptors or processes): calls fork their own child, and will report why.
-      closeQuietly(request);
-      closeQuietly(result);
-      closeQuietly(out);
-      closeQuietly(err);
+      // No spare now (out of processes): calls fork their own child, and will report why.
+      pipes.closeAll();
       noSpareBefore = System.nanoTime() + SPARE_RETRY_NANOS;
       return;
     }
     int spare = ((ForkResult.Parent) forked).childPid();
-    SyscallException closeFailure = closeCollecting(request[0], null);
-    closeFailure = closeCollecting(result[1], closeFailure);
-    closeFailure = closeCollecting(out[1], closeFailure);
-    closeFailure = closeCollecting(err[1], closeFailure);
-    Child child = new Child(SPARE, spare, result[0], out[0], err[0], request[1]);
+    SyscallException closeFailure = pipes.closeChildEnds();
+    Child child = new Child(SPARE, spare, pipes.result[0], pipes.out[0], pipes.err[0], pipes.request[1]);
     children.add(child);
     if (closeFailure != null) {
       discard(child);
       noSpareBefore = System.nanoTime() + SPARE_RETRY_NANOS;
+    }
+  }
+
+  /**
+   * A new child's pipes: result, standard output and error, and a spare's request pipe. The result
+   * pipe is widened; a spare's request pipe takes non-blocking writes, so that a request that does not
+   * fit is written partly and the spare discarded, never waited on.
+   */
+  private final class NewPipes {
+    final int[] result;
+    final int[] out;
+    final int[] err;
+    /** Null for a child forked for a call already in memory. */
+    final int[] request;
+
+    /** Opens them all, or none: on a failure, closes what it opened and rethrows. */
+    NewPipes(boolean spare) throws SyscallException {
+      int[][] opened = new int[4][];
+      try {
+        opened[0] = syscalls.pipe();
+        opened[1] = syscalls.pipe();
+        opened[2] = syscalls.pipe();
+        if (spare) {
+          opened[3] = syscalls.pipe();
+          syscalls.setNonBlocking(opened[3][1]);
+        }
+      } catch (SyscallException e) {
+        for (int[] pipe : opened) {
+          closeQuietly(pipe);
+        }
+        throw e;
+      }
+      result = opened[0];
+      out = opened[1];
+      err = opened[2];
+      request = opened[3];
+      widen(result[0]);
+    }
+
+    /**
+     * What the child keeps and what it must close. Built before the fork: a child must not allocate a
+     * new kind of object, or load a class, until it has stopped sharing the worker's jar descriptors.
+     */
+    ChildRunner.Pipes forChild() {
+      int requestRead = request == null ? -1 : request[0];
+      int requestWrite = request == null ? -1 : request[1];
+      return new ChildRunner.Pipes(
+          result[1], out[1], err[1], requestRead, descriptorsNotForChild(result[0], out[0], err[0], requestWrite));
+    }
+
+    void closeAll() {
+      closeQuietly(request);
+      closeQuietly(result);
+      closeQuietly(out);
+      closeQuietly(err);
+    }
+
+    /**
+     * After the fork, the worker's copies of the child's ends must go, or end of file never comes.
+     *
+     * @return the first close that failed, or null
+     */
+    SyscallException closeChildEnds() {
+      SyscallException failure = request == null ? null : closeCollecting(request[0], null);
+      failure = closeCollecting(result[1], failure);
+      failure = closeCollecting(out[1], failure);
+      return closeCollecting(err[1], failure);
     }
   }
 
@@ -337,9 +393,13 @@ public final class Zygote {
 
   /**
    * Gives the call to a waiting spare: writes it to the spare's request pipe, which never blocks. False
-   * if there is no spare, or the request does not fit its pipe (that spare is discarded).
+   * if the request is larger than {@link #SPARE_REQUEST_LIMIT}, if there is no spare, or if the write
+   * fell short (that spare, holding part of a request, is discarded).
    */
   private boolean handToSpare(long callId, long timeoutNanos, int limitsOffset, int requestLength) {
+    if (4 + requestLength > SPARE_REQUEST_LIMIT) {
+      return false;
+    }
     Child spare = null;
     for (int i = 0; i < children.size() && spare == null; i++) {
       Child child = children.get(i);
@@ -347,7 +407,7 @@ public final class Zygote {
         spare = child;
       }
     }
-    if (spare == null || 4 + requestLength > SPARE_REQUEST_LIMIT) {
+    if (spare == null) {
       return false;
     }
     relay.putInt(0, requestLength);
@@ -442,32 +502,19 @@ public final class Zygote {
     if (handToSpare(callId, timeoutNanos, payloadOffset - Frames.CALL_LIMITS, payloadLength + Frames.CALL_LIMITS)) {
       return;
     }
-    int[] result = null;
-    int[] out = null;
-    int[] err = null;
+    NewPipes pipes;
     try {
-      result = syscalls.pipe();
-      out = syscalls.pipe();
-      err = syscalls.pipe();
-      widen(result[0]);
+      pipes = new NewPipes(false);
     } catch (SyscallException e) {
-      closeQuietly(result);
-      closeQuietly(out);
-      closeQuietly(err);
       sendFailed(callId, WorkerStep.PIPE, e.errno(), 0, -1, 0);
       return;
     }
-    // Built before the fork: a child must not allocate a new kind of object, or load a class, until it
-    // has stopped sharing the worker's jar descriptors.
-    ChildRunner.Pipes childPipes =
-        new ChildRunner.Pipes(result[1], out[1], err[1], -1, descriptorsNotForChild(result[0], out[0], err[0], -1));
+    ChildRunner.Pipes childPipes = pipes.forChild();
     ForkResult forked;
     try {
       forked = syscalls.fork();
     } catch (SyscallException e) {
-      closeQuietly(result);
-      closeQuietly(out);
-      closeQuietly(err);
+      pipes.closeAll();
       sendFailed(callId, WorkerStep.FORK, e.errno(), 0, -1, 0);
       return;
     }
@@ -481,11 +528,8 @@ public final class Zygote {
     }
     int childPid = ((ForkResult.Parent) forked).childPid();
     sendStarted(callId, childPid);
-    // The child holds the write ends now; the worker's copies must go, or end of file never comes.
-    SyscallException closeFailure = closeCollecting(result[1], null);
-    closeFailure = closeCollecting(out[1], closeFailure);
-    closeFailure = closeCollecting(err[1], closeFailure);
-    Child child = new Child(callId, childPid, result[0], out[0], err[0], -1);
+    SyscallException closeFailure = pipes.closeChildEnds();
+    Child child = new Child(callId, childPid, pipes.result[0], pipes.out[0], pipes.err[0], -1);
     child.startClock(timeoutNanos);
     if (closeFailure != null) {
       fail(child, WorkerStep.CLOSE_CHILD_ENDS, closeFailure.errno(), 0);
