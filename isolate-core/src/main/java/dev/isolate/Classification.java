@@ -37,7 +37,7 @@ final class Classification {
         return childExited(exited, deserialize);
       }
       if (outcome instanceof CallOutcome.ValueWritten written) {
-        return value(written.childPid(), ResultStream.parse(written.resultChunks()), deserialize);
+        return value(written.childPid(), written.result(), deserialize);
       }
       throw facts(outcome);
     } catch (Failure failure) {

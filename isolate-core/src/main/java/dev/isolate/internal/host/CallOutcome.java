@@ -1,6 +1,7 @@
 package dev.isolate.internal.host;
 
 import dev.isolate.internal.wire.Frames;
+import dev.isolate.internal.wire.ResultStream;
 import dev.isolate.internal.wire.WorkerStep;
 import dev.isolate.posix.WaitStatus;
 import java.util.List;
@@ -43,7 +44,7 @@ public sealed interface CallOutcome {
    * The child wrote its whole value and ended its output; it is about to exit, and is not reaped yet.
    * How it exits cannot change the outcome: the value is complete.
    */
-  record ValueWritten(int childPid, long elapsedNanos, List<byte[]> resultChunks, ChildOutput output)
+  record ValueWritten(int childPid, long elapsedNanos, ResultStream result, ChildOutput output)
       implements CallOutcome {}
 
   /** What a reaped child used, as {@code wait4} reported it. */

@@ -329,9 +329,10 @@ public final class WorkerProcess {
       case Frames.STDOUT -> call.stdout.append(payload, 0, payload.length);
       case Frames.STDERR -> call.stderr.append(payload, 0, payload.length);
       case Frames.OUTPUT_ENDED -> {
-        if (ResultStream.parse(call.resultChunks).valueComplete()) {
+        ResultStream result = ResultStream.parse(call.resultChunks);
+        if (result.valueComplete()) {
           call.future.complete(
-              new CallOutcome.ValueWritten(call.childPid, System.nanoTime() - call.sentAt, call.resultChunks, call.finishOutput()));
+              new CallOutcome.ValueWritten(call.childPid, System.nanoTime() - call.sentAt, result, call.finishOutput()));
           call.finished();
         }
       }
