@@ -152,15 +152,15 @@ public final class Retry {
           throw withEarlier(failure, earlier);
         }
         onRetry.accept(attempt, failure);
-        earlier.add(failure);
         try {
           sleeper.sleep(pause);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          earlier.remove(earlier.size() - 1);
           throw withEarlier(failure, earlier);
         }
-        pause = pause.multipliedBy(2).compareTo(maxPause) > 0 ? maxPause : pause.multipliedBy(2);
+        earlier.add(failure);
+        Duration doubled = pause.multipliedBy(2);
+        pause = doubled.compareTo(maxPause) > 0 ? maxPause : doubled;
       }
     }
   }
