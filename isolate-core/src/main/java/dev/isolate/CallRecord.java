@@ -13,7 +13,8 @@ import java.util.OptionalLong;
  * @param elapsed from the call (queueing included) to its outcome
  * @param childPid the child that ran it, if one was forked for it or given it
  * @param signal the signal that ended the child, where one did
- * @param childCpuTime the child's user plus system CPU time, from {@code wait4}, where it was reaped
+ * @param childCpuTime the child's user plus system CPU time, from {@code wait4}, where it was
+ *     reaped
  * @param childMaxRssBytes the child's peak resident memory, from {@code wait4}, where it was reaped
  */
 public record CallRecord(

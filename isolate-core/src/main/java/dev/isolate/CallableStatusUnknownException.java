@@ -1,7 +1,8 @@
 package dev.isolate;
 
 /**
- * {@link Category#STATUS_UNKNOWN}: The callable may have run: the child died, was killed or timed out, or the worker image lost track of it. Retry only if it is idempotent.
+ * {@link Category#STATUS_UNKNOWN}: The callable may have run: the child died, was killed or timed
+ * out, or the worker image lost track of it. Retry only if it is idempotent.
  */
 public final class CallableStatusUnknownException extends MemIsolateException {
   private static final long serialVersionUID = 1L;
@@ -9,7 +10,8 @@ public final class CallableStatusUnknownException extends MemIsolateException {
   CallableStatusUnknownException(Facts facts) {
     super(facts);
     if (facts.reason.category() != Category.STATUS_UNKNOWN) {
-      throw new IllegalArgumentException(facts.reason + " is not a " + Category.STATUS_UNKNOWN + " reason");
+      throw new IllegalArgumentException(
+          facts.reason + " is not a " + Category.STATUS_UNKNOWN + " reason");
     }
   }
 }

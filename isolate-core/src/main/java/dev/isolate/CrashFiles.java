@@ -30,7 +30,10 @@ final class CrashFiles {
     return keep;
   }
 
-  /** Deletes all but the newest {@link #keep} {@code hs_err_pid*.log} files; the rest of the directory is left alone. */
+  /**
+   * Deletes all but the newest {@link #keep} {@code hs_err_pid*.log} files; the rest of the
+   * directory is left alone.
+   */
   synchronized void prune() {
     List<Path> reports = new ArrayList<>();
     try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "hs_err_pid*.log")) {
@@ -46,7 +49,8 @@ final class CrashFiles {
       try {
         Files.deleteIfExists(old);
       } catch (IOException e) {
-        // Another isolator sharing the directory removed it, or it cannot be removed: try again next time.
+        // Another isolator sharing the directory removed it, or it cannot be removed: try again
+        // next time.
       }
     }
   }

@@ -57,14 +57,14 @@ public final class CrashReport {
     return Optional.ofNullable(faultAddress);
   }
 
-  /** HotSpot's "problematic frame", e.g. {@code "C  [libc.so.6+0x15d8a5]  __strlen_avx2+0x25"}. */
+  /** HotSpot's "problematic frame", e.g. {@code "C [libc.so.6+0x15d8a5] __strlen_avx2+0x25"}. */
   public Optional<String> problematicFrame() {
     return Optional.ofNullable(problematicFrame);
   }
 
   /**
-   * HotSpot's line about a native allocation it could not make, where it died of one, e.g.
-   * {@code "Native memory allocation (mmap) failed to map 65536 bytes..."}.
+   * HotSpot's line about a native allocation it could not make, where it died of one, e.g. {@code
+   * "Native memory allocation (mmap) failed to map 65536 bytes..."}.
    */
   public Optional<String> nativeAllocationFailure() {
     return Optional.ofNullable(nativeAllocationFailure);

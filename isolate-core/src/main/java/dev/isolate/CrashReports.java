@@ -12,12 +12,20 @@ import java.util.regex.Pattern;
 
 /** Reads what HotSpot reported about a child's death: its {@code hs_err} file, else its output. */
 final class CrashReports {
-  private static final Pattern FATAL_SIGNAL = Pattern.compile("#\\s+(SIG[A-Z0-9]+) \\(0x[0-9a-fA-F]+\\) at pc=");
+  private static final Pattern FATAL_SIGNAL =
+      Pattern.compile("#\\s+(SIG[A-Z0-9]+) \\(0x[0-9a-fA-F]+\\) at pc=");
   private static final Pattern FAULT_ADDRESS = Pattern.compile("si_addr: (0x[0-9a-fA-F]+)");
-  private static final Pattern PROBLEMATIC_FRAME = Pattern.compile("# Problematic frame:\\R#\\s*(.+)");
-  private static final Pattern NATIVE_ALLOCATION_FAILED = Pattern.compile("# (Native memory allocation \\(\\w+\\) failed[^\\n]*)");
-  /** Slack for file time stamps against the call's start, so that a file left by an earlier child of the same pid is not read. */
+  private static final Pattern PROBLEMATIC_FRAME =
+      Pattern.compile("# Problematic frame:\\R#\\s*(.+)");
+  private static final Pattern NATIVE_ALLOCATION_FAILED =
+      Pattern.compile("# (Native memory allocation \\(\\w+\\) failed[^\\n]*)");
+
+  /**
+   * Slack for file time stamps against the call's start, so that a file left by an earlier child of
+   * the same pid is not read.
+   */
   private static final long CLOCK_SLACK_MILLIS = 2000;
+
   private static final int MAX_REPORT_BYTES = 4 * 1024 * 1024;
 
   private CrashReports() {}
@@ -26,8 +34,12 @@ final class CrashReports {
    * The report of child {@code childPid}, from its {@code hs_err} file in {@code crashFiles} if it
    * wrote one after {@code startedAtMillis}, else from its output. Prunes old reports.
    */
-  static CrashReport of(CrashFiles crashFiles, int childPid, long startedAtMillis, ChildOutput output) {
-    Path hsErr = crashFiles == null || childPid <= 0 ? null : crashFiles.directory().resolve("hs_err_pid" + childPid + ".log");
+  static CrashReport of(
+      CrashFiles crashFiles, int childPid, long startedAtMillis, ChildOutput output) {
+    Path hsErr =
+        crashFiles == null || childPid <= 0
+            ? null
+            : crashFiles.directory().resolve("hs_err_pid" + childPid + ".log");
     String text = null;
     if (hsErr != null && writtenSince(hsErr, startedAtMillis)) {
       text = readPrefix(hsErr);

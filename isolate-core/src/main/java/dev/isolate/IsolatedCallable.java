@@ -18,8 +18,8 @@ public interface IsolatedCallable<T> extends Serializable {
    * Computes the result, in the child process.
    *
    * @return the result, which must be serializable by Kryo
-   * @throws Exception anything; it is rebuilt in the caller as the cause of a
-   *     {@link CallableExecutedException} with reason {@link Reason#CALLABLE_THREW}
+   * @throws Exception anything; it is rebuilt in the caller as the cause of a {@link
+   *     CallableExecutedException} with reason {@link Reason#CALLABLE_THREW}
    */
   T call() throws Exception;
 }

@@ -52,13 +52,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Thread-safe: calls from many threads run in concurrent children and never affect each other.
  * At most {@link Builder#maxConcurrentCalls} children run at once; further calls wait their turn in
- * a queue of {@link Builder#maxQueuedCalls}, past which a call is refused with
- * {@link Reason#QUEUE_FULL}. The worker image keeps {@link Builder#preforkedChildren} children
- * forked ahead and waiting, so that a call does not wait for a fork. The worker image is started by {@link Builder#build()} in the background (so that its start-up
- * overlaps the caller's own), awaited by the first call, and replaced if it dies. Its heap is never
- * collected, so before it fills up a successor is started in the background and takes over between
- * calls; calls in flight finish on the old one. It exits when {@link #close()} is called or the
- * caller's JVM ends (it notices its standard input closing).
+ * a queue of {@link Builder#maxQueuedCalls}, past which a call is refused with {@link
+ * Reason#QUEUE_FULL}. The worker image keeps {@link Builder#preforkedChildren} children forked
+ * ahead and waiting, so that a call does not wait for a fork. The worker image is started by {@link
+ * Builder#build()} in the background (so that its start-up overlaps the caller's own), awaited by
+ * the first call, and replaced if it dies. Its heap is never collected, so before it fills up a
+ * successor is started in the background and takes over between calls; calls in flight finish on
+ * the old one. It exits when {@link #close()} is called or the caller's JVM ends (it notices its
+ * standard input closing).
  *
  * <p><b>Warning:</b> Java code in the child runs in the interpreter (a forked JVM cannot compile),
  * about ten times slower than JIT-compiled code; native code runs at full speed.
@@ -66,9 +67,15 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Isolator implements AutoCloseable {
   /** Heap the worker image keeps for itself on top of the children's budget. */
   static final long WORKER_HEAP_RESERVE = 128L * 1024 * 1024;
+
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
-  /** Start failures in a row after which new attempts are spaced out, rather than made on every call. */
+
+  /**
+   * Start failures in a row after which new attempts are spaced out, rather than made on every
+   * call.
+   */
   private static final int START_FAILURES_BEFORE_BACKOFF = 3;
+
   private static final Duration MAX_START_BACKOFF = Duration.ofMinutes(1);
 
   private final Duration timeout;
@@ -93,29 +100,38 @@ public final class Isolator implements AutoCloseable {
   private final Path workDirectory;
   private final CrashFiles crashFiles;
   private Path agentJar;
+
   /** Guards {@link #running} and {@link #queue}; never held while waiting for anything. */
   private final Object slots = new Object();
+
   /**
-   * Calls that hold one of the {@link #maxConcurrentCalls} slots: being sent, or running in a child.
-   * A child that has delivered its value and is exiting no longer holds one.
+   * Calls that hold one of the {@link #maxConcurrentCalls} slots: being sent, or running in a
+   * child. A child that has delivered its value and is exiting no longer holds one.
    */
   private int running;
+
   private final ArrayDeque<Call> queue = new ArrayDeque<>();
+
   /**
    * Sends queued calls as slots free up, retries, and calls submitted before the worker image is
    * ready: so that neither the caller's threads nor the thread reading the worker's frames wait.
    */
   private final ThreadPoolExecutor dispatcher;
+
   /**
    * The worker image that takes new calls. Written under lock, like everything below; read without
    * it only as a hint.
    */
   private volatile WorkerProcess worker;
+
   /** Started in the background to take over from {@link #worker} before its heap runs out. */
   private WorkerProcess successor;
+
   private long successorLaunchedAt;
+
   /** Replaced worker images finishing their calls in flight; stopped by close(). */
   private final List<WorkerProcess> retired = new ArrayList<>();
+
   private WorkerStartException startFailure;
   private int startFailuresInARow;
   private String lastStartFailure = "";
@@ -171,8 +187,8 @@ public final class Isolator implements AutoCloseable {
   }
 
   /**
-   * A builder with the defaults: no timeout, a 512 MiB Java heap for each child, no native memory or
-   * CPU limit, no extra JVM options, child output forwarded, the last 10 crash reports kept, 2
+   * A builder with the defaults: no timeout, a 512 MiB Java heap for each child, no native memory
+   * or CPU limit, no extra JVM options, child output forwarded, the last 10 crash reports kept, 2
    * pre-forked children, as many concurrent calls as processors (at least 2), 10 000 queued calls.
    */
   public static Builder builder() {
@@ -180,25 +196,25 @@ public final class Isolator implements AutoCloseable {
   }
 
   /**
-   * Runs {@code callable} in a child process of its own and returns its result. When
-   * {@link Builder#maxConcurrentCalls} calls are running, the calling thread waits its turn.
+   * Runs {@code callable} in a child process of its own and returns its result. When {@link
+   * Builder#maxConcurrentCalls} calls are running, the calling thread waits its turn.
    *
    * @throws NullPointerException if {@code callable} is null
    * @throws IllegalStateException if this isolator is closed
    * @throws CallableDidNotExecuteException if the callable never started (safe to retry), e.g.
    *     {@link Reason#QUEUE_FULL} when {@link Builder#maxQueuedCalls} calls are already waiting
    * @throws CallableExecutedException if it threw (the cause) or its result could not be returned
-   * @throws CallableStatusUnknownException if the child died, was killed or timed out, or the calling
-   *     thread was interrupted ({@link Reason#CANCELLED}: the child is killed, and the thread's
-   *     interrupt status is set again)
+   * @throws CallableStatusUnknownException if the child died, was killed or timed out, or the
+   *     calling thread was interrupted ({@link Reason#CANCELLED}: the child is killed, and the
+   *     thread's interrupt status is set again)
    */
   public <T> T execute(IsolatedCallable<T> callable) throws MemIsolateException {
     return execute(callable, limits(timeout));
   }
 
   /**
-   * Runs {@code callable} like {@link #execute(IsolatedCallable)}, with {@code timeout} instead of the
-   * isolator's own for this call.
+   * Runs {@code callable} like {@link #execute(IsolatedCallable)}, with {@code timeout} instead of
+   * the isolator's own for this call.
    *
    * @throws IllegalArgumentException if {@code timeout} is zero, negative or too large
    * @throws CallableStatusUnknownException with {@link Reason#TIMED_OUT} if the call ran past it
@@ -207,7 +223,8 @@ public final class Isolator implements AutoCloseable {
     return execute(callable, limits(checkedTimeout(timeout)));
   }
 
-  private <T> T execute(IsolatedCallable<T> callable, CallLimits limits) throws MemIsolateException {
+  private <T> T execute(IsolatedCallable<T> callable, CallLimits limits)
+      throws MemIsolateException {
     Objects.requireNonNull(callable, "callable");
     checkOpen();
     Call call = new Call(limits);
@@ -222,8 +239,9 @@ public final class Isolator implements AutoCloseable {
       MemIsolateException cancelled =
           new Facts(
                   Reason.CANCELLED,
-                  "the calling thread was interrupted while the call ran or waited its turn; its child, if it had one,"
-                      + " was killed, and the callable may have done part of its work")
+                  "the calling thread was interrupted while the call ran or waited its turn; its"
+                      + " child, if it had one, was killed, and the callable may have done part of"
+                      + " its work")
               .toException();
       call.resolved(cancelled, null);
       throw cancelled;
@@ -235,7 +253,9 @@ public final class Isolator implements AutoCloseable {
     return resolve(outcome, call);
   }
 
-  /** A failure that ended a call before it had an outcome: the isolator's own exception, unwrapped. */
+  /**
+   * A failure that ended a call before it had an outcome: the isolator's own exception, unwrapped.
+   */
   private static MemIsolateException rethrown(Throwable failure) {
     if (failure instanceof MemIsolateException isolation) {
       return isolation;
@@ -251,11 +271,11 @@ public final class Isolator implements AutoCloseable {
    * serializing it: a call that waits for a slot ({@link Builder#maxConcurrentCalls}) or for the
    * worker image to start is sent later by the isolator's own thread.
    *
-   * <p>{@code cancel} on the future (with or without {@code mayInterruptIfRunning}) kills the child:
-   * the future is then cancelled, as {@link CompletableFuture#cancel} says, not failed.
+   * <p>{@code cancel} on the future (with or without {@code mayInterruptIfRunning}) kills the
+   * child: the future is then cancelled, as {@link CompletableFuture#cancel} says, not failed.
    *
-   * @return a future completed with the result, or exceptionally with the same
-   *     {@link MemIsolateException} {@link #execute} would throw
+   * @return a future completed with the result, or exceptionally with the same {@link
+   *     MemIsolateException} {@link #execute} would throw
    * @throws NullPointerException if {@code callable} is null
    * @throws IllegalStateException if this isolator is closed
    */
@@ -264,8 +284,8 @@ public final class Isolator implements AutoCloseable {
   }
 
   /**
-   * Runs {@code callable} like {@link #submit(IsolatedCallable)}, with {@code timeout} instead of the
-   * isolator's own for this call.
+   * Runs {@code callable} like {@link #submit(IsolatedCallable)}, with {@code timeout} instead of
+   * the isolator's own for this call.
    *
    * @throws IllegalArgumentException if {@code timeout} is zero, negative or too large
    */
@@ -311,8 +331,8 @@ public final class Isolator implements AutoCloseable {
   }
 
   /**
-   * Stops the worker image and kills its children; calls in flight fail with
-   * {@link Reason#WORKER_DIED}. Idempotent.
+   * Stops the worker image and kills its children; calls in flight fail with {@link
+   * Reason#WORKER_DIED}. Idempotent.
    */
   @Override
   public void close() {
@@ -336,7 +356,10 @@ public final class Isolator implements AutoCloseable {
     }
     for (Call call : waiting) {
       call.result.completeExceptionally(
-          new Facts(Reason.WORKER_UNAVAILABLE, "the isolator was closed while the call waited its turn; the callable did not run")
+          new Facts(
+                  Reason.WORKER_UNAVAILABLE,
+                  "the isolator was closed while the call waited its turn; the callable did not"
+                      + " run")
               .toException());
     }
     for (WorkerProcess process : stopping) {
@@ -356,14 +379,22 @@ public final class Isolator implements AutoCloseable {
   }
 
   private CallLimits limits(Duration callTimeout) {
-    return new CallLimits(callTimeout == null ? 0 : callTimeout.toNanos(), maxNativeMemoryBytes, cpuSeconds);
+    return new CallLimits(
+        callTimeout == null ? 0 : callTimeout.toNanos(), maxNativeMemoryBytes, cpuSeconds);
   }
 
-  /** The callable's bytes, and the shapes a child needs to read them, for the worker image to prepare. */
+  /**
+   * The callable's bytes, and the shapes a child needs to read them, for the worker image to
+   * prepare.
+   */
   private record Request(byte[] bytes, Set<String> shapes) {}
 
-  /** The callable's request; if it cannot be serialized, {@code call} ends there and is observed as such. */
-  private Request serialize(IsolatedCallable<?> callable, Call call) throws CallableDidNotExecuteException {
+  /**
+   * The callable's request; if it cannot be serialized, {@code call} ends there and is observed as
+   * such.
+   */
+  private Request serialize(IsolatedCallable<?> callable, Call call)
+      throws CallableDidNotExecuteException {
     Kryo kryo = kryos.obtain();
     Set<String> shapes = new LinkedHashSet<>();
     KryoCodec.recordShapes(kryo, shapes);
@@ -376,8 +407,12 @@ public final class Isolator implements AutoCloseable {
           (CallableDidNotExecuteException)
               new Facts(
                       Reason.CALLABLE_SERIALIZATION_FAILED,
-                      "the callable " + callable.getClass().getName() + " could not be serialized with Kryo (" + e
-                          + "); it and every value it captures must be serializable; the callable did not run")
+                      "the callable "
+                          + callable.getClass().getName()
+                          + " could not be serialized with Kryo ("
+                          + e
+                          + "); it and every value it captures must be serializable; the callable"
+                          + " did not run")
                   .cause(e)
                   .toException();
       call.resolved(failure, null);
@@ -392,7 +427,10 @@ public final class Isolator implements AutoCloseable {
   private <T> T resolve(CallOutcome outcome, Call call) throws MemIsolateException {
     Kryo kryo = kryos.obtain();
     try {
-      T value = (T) new Classification(crashFiles, loader, call.limits).resolve(outcome, kryo::readClassAndObject);
+      T value =
+          (T)
+              new Classification(crashFiles, loader, call.limits)
+                  .resolve(outcome, kryo::readClassAndObject);
       call.resolved(null, outcome);
       return value;
     } catch (MemIsolateException e) {
@@ -404,9 +442,9 @@ public final class Isolator implements AutoCloseable {
   }
 
   /**
-   * Lets {@code call} take a slot and be sent, or queues it. {@code front}: a retry, which goes before
-   * the calls that wait. {@code onThisThread}: send from the calling thread (which may then wait for
-   * the worker image to start); otherwise from the dispatcher.
+   * Lets {@code call} take a slot and be sent, or queues it. {@code front}: a retry, which goes
+   * before the calls that wait. {@code onThisThread}: send from the calling thread (which may then
+   * wait for the worker image to start); otherwise from the dispatcher.
    */
   private void admit(Call call, boolean front, boolean onThisThread) {
     synchronized (slots) {
@@ -416,8 +454,11 @@ public final class Isolator implements AutoCloseable {
         call.result.completeExceptionally(
             new Facts(
                     Reason.QUEUE_FULL,
-                    maxConcurrentCalls + " calls are running (maxConcurrentCalls) and " + queue.size()
-                        + " wait their turn (maxQueuedCalls); the callable did not run: retry later, or raise the limits")
+                    maxConcurrentCalls
+                        + " calls are running (maxConcurrentCalls) and "
+                        + queue.size()
+                        + " wait their turn (maxQueuedCalls); the callable did not run: retry"
+                        + " later, or raise the limits")
                 .toException());
         return;
       } else {
@@ -444,14 +485,16 @@ public final class Isolator implements AutoCloseable {
       // Closed meanwhile.
       release();
       call.result.completeExceptionally(
-          new Facts(Reason.WORKER_UNAVAILABLE, "the isolator was closed before the call was sent; the callable did not run")
+          new Facts(
+                  Reason.WORKER_UNAVAILABLE,
+                  "the isolator was closed before the call was sent; the callable did not run")
               .toException());
     }
   }
 
   /**
-   * A call no longer occupies a child (its value arrived, its child is gone, or it never had one): the
-   * slot goes to the next call waiting.
+   * A call no longer occupies a child (its value arrived, its child is gone, or it never had one):
+   * the slot goes to the next call waiting.
    */
   private void release() {
     Call next;
@@ -467,7 +510,10 @@ public final class Isolator implements AutoCloseable {
     dispatchLater(next);
   }
 
-  /** Sends a call that holds a slot to the serving worker image; one that retired passes it to its successor. */
+  /**
+   * Sends a call that holds a slot to the serving worker image; one that retired passes it to its
+   * successor.
+   */
   private void dispatch(Call call) {
     if (call.cancelled) {
       release();
@@ -481,7 +527,13 @@ public final class Isolator implements AutoCloseable {
       do {
         target = readyWorker();
         attempt =
-            target.call(callId, call.limits, call.request.bytes(), call.request.shapes(), this::release, call::childEnded);
+            target.call(
+                callId,
+                call.limits,
+                call.request.bytes(),
+                call.request.shapes(),
+                this::release,
+                call::childEnded);
       } while (attempt == null);
     } catch (CallableDidNotExecuteException | IllegalStateException e) {
       release();
@@ -498,11 +550,12 @@ public final class Isolator implements AutoCloseable {
 
   /**
    * If the call's child was killed before it reached the callable (stuck in the library's own code
-   * after the fork), sends it once more: the callable did not run, and a second fork is almost never
-   * caught at the same unlucky instant.
+   * after the fork), sends it once more: the callable did not run, and a second fork is almost
+   * never caught at the same unlucky instant.
    */
   private void attemptEnded(Call call, CallOutcome outcome) {
-    boolean stuckInSetup = outcome instanceof CallOutcome.ChildExited exited && exited.killedInSetup();
+    boolean stuckInSetup =
+        outcome instanceof CallOutcome.ChildExited exited && exited.killedInSetup();
     if (stuckInSetup && call.firstAttempt == null && !closed && !call.cancelled) {
       call.firstAttempt = outcome;
       admit(call, true, false);
@@ -513,26 +566,38 @@ public final class Isolator implements AutoCloseable {
 
   /**
    * A call: its request, its outcome, where it went (so that it can be cancelled), and what is
-   * observed of it: once it is resolved and its child is gone, a {@link CallRecord} for the listener
-   * and the JFR event.
+   * observed of it: once it is resolved and its child is gone, a {@link CallRecord} for the
+   * listener and the JFR event.
    */
   private final class Call {
     final CallLimits limits;
+
     /** Set once, right after the call is made, before it is admitted. */
     Request request;
-    /** Completes with the outcome, or exceptionally with a MemIsolateException if it could not be sent. */
+
+    /**
+     * Completes with the outcome, or exceptionally with a MemIsolateException if it could not be
+     * sent.
+     */
     final CompletableFuture<CallOutcome> result = new CompletableFuture<>();
-    /** The outcome of an attempt whose child got stuck before the callable; the call was sent again. */
+
+    /**
+     * The outcome of an attempt whose child got stuck before the callable; the call was sent again.
+     */
     volatile CallOutcome firstAttempt;
+
     /** Guarded by {@link Isolator#slots}. */
     boolean queued;
+
     private WorkerProcess worker;
     private long callId;
     volatile boolean cancelled;
     private final long startedAt = System.nanoTime();
     private final IsolatedCallEvent event = new IsolatedCallEvent();
+
     /** Guarded by this, like the fields below. */
     private boolean sent;
+
     private CallOutcome childEnd;
     private boolean resolved;
     private MemIsolateException failure;
@@ -589,12 +654,18 @@ public final class Isolator implements AutoCloseable {
       observe(record);
     }
 
-    /** The call ended without an outcome: a failure before it was sent, or a cancellation while queued. */
+    /**
+     * The call ended without an outcome: a failure before it was sent, or a cancellation while
+     * queued.
+     */
     void resolvedWithout(Throwable cause) {
       MemIsolateException failure =
           cause instanceof MemIsolateException isolation
               ? isolation
-              : new Facts(Reason.CANCELLED, "the call was cancelled before it was sent; the callable did not run").toException();
+              : new Facts(
+                      Reason.CANCELLED,
+                      "the call was cancelled before it was sent; the callable did not run")
+                  .toException();
       resolved(failure, null);
     }
 
@@ -612,7 +683,9 @@ public final class Isolator implements AutoCloseable {
       observe(record);
     }
 
-    /** The record, once the call is resolved and its child gone, the first time only. Holds this. */
+    /**
+     * The record, once the call is resolved and its child gone, the first time only. Holds this.
+     */
     private CallRecord recordIfComplete() {
       if (observed || !resolved || (sent && childEnd == null)) {
         return null;
@@ -685,10 +758,13 @@ public final class Isolator implements AutoCloseable {
         throw (CallableDidNotExecuteException)
             new Facts(
                     Reason.WORKER_UNAVAILABLE,
-                    "interrupted while waiting for the worker image (pid " + worker.pid() + ") to start; the callable did not run")
+                    "interrupted while waiting for the worker image (pid "
+                        + worker.pid()
+                        + ") to start; the callable did not run")
                 .toException();
       }
-      if (worker.heapUsedBytes() >= recycleAtHeapBytes || worker.callsTaken() >= recycleAfterCalls) {
+      if (worker.heapUsedBytes() >= recycleAtHeapBytes
+          || worker.callsTaken() >= recycleAfterCalls) {
         recycle();
       }
       return worker;
@@ -701,7 +777,8 @@ public final class Isolator implements AutoCloseable {
       worker = null;
       dead.close(CLOSE_GRACE);
       if (dead.failedToStart()) {
-        // It died before it was ready: that is this call's answer, not a reason to start another at once.
+        // It died before it was ready: that is this call's answer, not a reason to start another at
+        // once.
         throw startFailed(dead.startFailure(startTimeout));
       }
     }
@@ -710,12 +787,18 @@ public final class Isolator implements AutoCloseable {
       successor = null;
       return;
     }
-    if (startFailure == null && startFailuresInARow >= START_FAILURES_BEFORE_BACKOFF && System.nanoTime() - noStartBefore < 0) {
+    if (startFailure == null
+        && startFailuresInARow >= START_FAILURES_BEFORE_BACKOFF
+        && System.nanoTime() - noStartBefore < 0) {
       throw (CallableDidNotExecuteException)
           new Facts(
                   Reason.WORKER_START_FAILED,
-                  "the worker image failed to start " + startFailuresInARow + " times in a row; the next attempt is in "
-                      + (noStartBefore - System.nanoTime()) / 1_000_000 + " ms; last failure: " + lastStartFailure
+                  "the worker image failed to start "
+                      + startFailuresInARow
+                      + " times in a row; the next attempt is in "
+                      + (noStartBefore - System.nanoTime()) / 1_000_000
+                      + " ms; last failure: "
+                      + lastStartFailure
                       + "; the callable did not run")
               .toException();
     }
@@ -736,11 +819,15 @@ public final class Isolator implements AutoCloseable {
     lastStartFailure = e.getMessage();
     if (startFailuresInARow >= START_FAILURES_BEFORE_BACKOFF) {
       long backoffMillis =
-          Math.min(MAX_START_BACKOFF.toMillis(), 1000L << Math.min(20, startFailuresInARow - START_FAILURES_BEFORE_BACKOFF));
+          Math.min(
+              MAX_START_BACKOFF.toMillis(),
+              1000L << Math.min(20, startFailuresInARow - START_FAILURES_BEFORE_BACKOFF));
       noStartBefore = System.nanoTime() + backoffMillis * 1_000_000;
     }
     return (CallableDidNotExecuteException)
-        new Facts(Reason.WORKER_START_FAILED, e.getMessage() + "; the callable did not run").cause(e.getCause()).toException();
+        new Facts(Reason.WORKER_START_FAILED, e.getMessage() + "; the callable did not run")
+            .cause(e.getCause())
+            .toException();
   }
 
   /**
@@ -769,13 +856,17 @@ public final class Isolator implements AutoCloseable {
         successor = null;
         startFailed(e);
       } catch (InterruptedException e) {
-        // The caller's thread was interrupted: serve this call from the old worker image, which still can.
+        // The caller's thread was interrupted: serve this call from the old worker image, which
+        // still can.
         Thread.currentThread().interrupt();
       }
     }
   }
 
-  /** Lets a warm successor take new calls; the old worker image finishes its calls in flight and exits. */
+  /**
+   * Lets a warm successor take new calls; the old worker image finishes its calls in flight and
+   * exits.
+   */
   private void adoptSuccessorIfReady() {
     if (successor == null) {
       return;
@@ -860,16 +951,28 @@ public final class Isolator implements AutoCloseable {
   }
 
   /**
-   * Settings of an {@link Isolator}. Every setter checks its value at once and throws
-   * {@link IllegalArgumentException} naming the setting; {@link #build()} checks how they combine.
+   * Settings of an {@link Isolator}. Every setter checks its value at once and throws {@link
+   * IllegalArgumentException} naming the setting; {@link #build()} checks how they combine.
    */
   public static final class Builder {
     private static final long MIB = 1024L * 1024;
-    /** Options that would bring back a JIT compiler or a collecting GC, each of which hangs forked children. */
+
+    /**
+     * Options that would bring back a JIT compiler or a collecting GC, each of which hangs forked
+     * children.
+     */
     private static final List<String> FORK_UNSAFE_OPTION_PREFIXES =
         List.of(
-            "-Xmixed", "-Xcomp", "-Xbatch", "-XX:+UseSerialGC", "-XX:+UseParallelGC", "-XX:+UseG1GC", "-XX:+UseZGC",
-            "-XX:+UseShenandoahGC", "-XX:-UseEpsilonGC", "-XX:+BackgroundCompilation");
+            "-Xmixed",
+            "-Xcomp",
+            "-Xbatch",
+            "-XX:+UseSerialGC",
+            "-XX:+UseParallelGC",
+            "-XX:+UseG1GC",
+            "-XX:+UseZGC",
+            "-XX:+UseShenandoahGC",
+            "-XX:-UseEpsilonGC",
+            "-XX:+BackgroundCompilation");
 
     private Duration timeout;
     private long maxHeapBytes = 512 * MIB;
@@ -882,12 +985,14 @@ public final class Isolator implements AutoCloseable {
     private String workerMainClass = WorkerLaunch.MAIN_CLASS;
     private Duration startTimeout = Duration.ofSeconds(60);
     private long recycleAtHeapBytes = WORKER_HEAP_RESERVE / 2;
+
     /**
      * What the worker image allocates per call (about 700 bytes of heap, a little native memory) is
      * never given back; replacing it every so many calls keeps its memory flat, for the price of a
      * JVM start in the background.
      */
     private long recycleAfterCalls = 10_000;
+
     private int preforkedChildren = 2;
     private int maxConcurrentCalls = Math.max(2, Runtime.getRuntime().availableProcessors());
     private int maxQueuedCalls = 10_000;
@@ -896,12 +1001,13 @@ public final class Isolator implements AutoCloseable {
     private Builder() {}
 
     /**
-     * A wall-clock limit for each call: at the deadline the child is killed with {@code SIGKILL}, and
-     * the call fails with {@link Reason#TIMED_OUT}, whatever the child was doing (Java, native code,
-     * a blocking system call). Default: none. A call can set its own with
-     * {@link Isolator#execute(IsolatedCallable, Duration)}.
+     * A wall-clock limit for each call: at the deadline the child is killed with {@code SIGKILL},
+     * and the call fails with {@link Reason#TIMED_OUT}, whatever the child was doing (Java, native
+     * code, a blocking system call). Default: none. A call can set its own with {@link
+     * Isolator#execute(IsolatedCallable, Duration)}.
      *
-     * @throws IllegalArgumentException if {@code perCall} is zero, negative, or longer than 292 years
+     * @throws IllegalArgumentException if {@code perCall} is zero, negative, or longer than 292
+     *     years
      */
     public Builder timeout(Duration perCall) {
       this.timeout = checkedTimeout(perCall);
@@ -909,18 +1015,24 @@ public final class Isolator implements AutoCloseable {
     }
 
     /**
-     * The Java heap each child may use: an allocation past it throws {@link OutOfMemoryError} in the
-     * callable. The worker image's {@code -Xmx} is this plus a reserve of its own. Default: 512 MiB.
+     * The Java heap each child may use: an allocation past it throws {@link OutOfMemoryError} in
+     * the callable. The worker image's {@code -Xmx} is this plus a reserve of its own. Default: 512
+     * MiB.
      *
-     * @throws IllegalArgumentException below 16 MiB, or so large that the worker's heap would overflow
+     * @throws IllegalArgumentException below 16 MiB, or so large that the worker's heap would
+     *     overflow
      */
     public Builder maxHeapBytes(long bytes) {
       if (bytes < 16 * MIB) {
-        throw new IllegalArgumentException("maxHeapBytes must be at least 16 MiB (16777216), got " + bytes);
+        throw new IllegalArgumentException(
+            "maxHeapBytes must be at least 16 MiB (16777216), got " + bytes);
       }
       if (bytes > Long.MAX_VALUE / 2 - WORKER_HEAP_RESERVE) {
         throw new IllegalArgumentException(
-            "maxHeapBytes " + bytes + " is too large: with the worker's reserve of " + WORKER_HEAP_RESERVE
+            "maxHeapBytes "
+                + bytes
+                + " is too large: with the worker's reserve of "
+                + WORKER_HEAP_RESERVE
                 + " bytes it overflows a JVM heap size");
       }
       this.maxHeapBytes = bytes;
@@ -928,29 +1040,30 @@ public final class Isolator implements AutoCloseable {
     }
 
     /**
-     * The native memory each child may map on top of what it inherits from the worker image: malloc,
-     * mmap, thread stacks and direct buffers. Set as the child's {@code RLIMIT_AS} (its address space
-     * at fork plus {@code bytes}), which leaves the Java heap alone: HotSpot reserves that at start.
-     * Past the limit, allocations fail ({@code malloc} returns {@code NULL}); a child that dies of it
-     * fails with {@link Reason#NATIVE_MEMORY_LIMIT_EXCEEDED} when HotSpot reports the failed
-     * allocation, and with a message that names the limit otherwise. Each new thread that mallocs
-     * reserves a 64 MiB glibc arena of address space. Default: no limit.
+     * The native memory each child may map on top of what it inherits from the worker image:
+     * malloc, mmap, thread stacks and direct buffers. Set as the child's {@code RLIMIT_AS} (its
+     * address space at fork plus {@code bytes}), which leaves the Java heap alone: HotSpot reserves
+     * that at start. Past the limit, allocations fail ({@code malloc} returns {@code NULL}); a
+     * child that dies of it fails with {@link Reason#NATIVE_MEMORY_LIMIT_EXCEEDED} when HotSpot
+     * reports the failed allocation, and with a message that names the limit otherwise. Each new
+     * thread that mallocs reserves a 64 MiB glibc arena of address space. Default: no limit.
      *
      * @throws IllegalArgumentException below 1 MiB
      */
     public Builder maxNativeMemoryBytes(long bytes) {
       if (bytes < MIB) {
-        throw new IllegalArgumentException("maxNativeMemoryBytes must be at least 1 MiB (1048576), got " + bytes);
+        throw new IllegalArgumentException(
+            "maxNativeMemoryBytes must be at least 1 MiB (1048576), got " + bytes);
       }
       this.maxNativeMemoryBytes = bytes;
       return this;
     }
 
     /**
-     * The CPU time (user plus system) each child may use, set as its {@code RLIMIT_CPU}: whole seconds,
-     * rounded up. Past it the kernel sends {@code SIGXCPU}, and {@code SIGKILL} a second later; the call
-     * fails with {@link Reason#CPU_TIME_LIMIT_EXCEEDED}. Unlike {@link #timeout}, a child that sleeps
-     * or waits uses none. Default: no limit.
+     * The CPU time (user plus system) each child may use, set as its {@code RLIMIT_CPU}: whole
+     * seconds, rounded up. Past it the kernel sends {@code SIGXCPU}, and {@code SIGKILL} a second
+     * later; the call fails with {@link Reason#CPU_TIME_LIMIT_EXCEEDED}. Unlike {@link #timeout}, a
+     * child that sleeps or waits uses none. Default: no limit.
      *
      * @throws IllegalArgumentException if {@code perCall} is zero, negative, or over 68 years
      */
@@ -961,18 +1074,19 @@ public final class Isolator implements AutoCloseable {
       }
       long seconds = perCall.getSeconds() + (perCall.getNano() > 0 ? 1 : 0);
       if (seconds > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException("maxCpuTime must be at most " + Integer.MAX_VALUE + " seconds, got " + perCall);
+        throw new IllegalArgumentException(
+            "maxCpuTime must be at most " + Integer.MAX_VALUE + " seconds, got " + perCall);
       }
       this.cpuSeconds = seconds;
       return this;
     }
 
     /**
-     * JVM options appended to the worker image's own (for example {@code -Djava.library.path=...} or
-     * {@code --add-opens ...}).
+     * JVM options appended to the worker image's own (for example {@code -Djava.library.path=...}
+     * or {@code --add-opens ...}).
      *
-     * @throws IllegalArgumentException for an option that turns a JIT compiler or a collecting GC back
-     *     on ({@code -Xmixed}, {@code -XX:+UseG1GC}, ...): forked children of such a JVM hang
+     * @throws IllegalArgumentException for an option that turns a JIT compiler or a collecting GC
+     *     back on ({@code -Xmixed}, {@code -XX:+UseG1GC}, ...): forked children of such a JVM hang
      */
     public Builder jvmOptions(List<String> extra) {
       Objects.requireNonNull(extra, "extra");
@@ -981,7 +1095,9 @@ public final class Isolator implements AutoCloseable {
         for (String unsafe : FORK_UNSAFE_OPTION_PREFIXES) {
           if (option.startsWith(unsafe)) {
             throw new IllegalArgumentException(
-                "jvmOptions: " + option + " brings back a JIT compiler or a collecting GC, and a child forked from"
+                "jvmOptions: "
+                    + option
+                    + " brings back a JIT compiler or a collecting GC, and a child forked from"
                     + " such a JVM can hang; the worker image runs -Xint with Epsilon on purpose");
           }
         }
@@ -993,7 +1109,8 @@ public final class Isolator implements AutoCloseable {
     /**
      * Whether each child's standard output and error are copied to the caller's {@code System.out}
      * and {@code System.err}, line by line, each line prefixed with {@code [isolate child <pid>]}.
-     * Default: true. The last 64 KiB of each are kept on every {@link MemIsolateException} either way.
+     * Default: true. The last 64 KiB of each are kept on every {@link MemIsolateException} either
+     * way.
      */
     public Builder forwardChildOutput(boolean forward) {
       this.forwardChildOutput = forward;
@@ -1002,8 +1119,8 @@ public final class Isolator implements AutoCloseable {
 
     /**
      * How many {@code hs_err} files of crashed children to keep in the crash directory; older ones
-     * are deleted as new ones appear. 0 deletes each right after it is read into the
-     * {@link CrashReport} (which then has no {@link CrashReport#hsErrFile()}). Default: 10.
+     * are deleted as new ones appear. 0 deletes each right after it is read into the {@link
+     * CrashReport} (which then has no {@link CrashReport#hsErrFile()}). Default: 10.
      *
      * @throws IllegalArgumentException if {@code count} is negative
      */
@@ -1028,18 +1145,19 @@ public final class Isolator implements AutoCloseable {
 
     /**
      * How many children the worker image keeps forked ahead and waiting for a call (the pre-forked
-     * pool): a call then skips the fork and the child's set-up, which are most of its cost. The pool
-     * refills once the worker image has been idle for a millisecond, so that a fork never delays a
-     * caller that is receiving its value; calls that come back to back find it empty and fork their
-     * own children. A spare child costs a process while it waits (here, 392 KiB of private memory).
-     * Calls whose callable serializes to more than 64 KiB get a child of their own. 0 turns the pool
-     * off: each call forks its child. Default: 2.
+     * pool): a call then skips the fork and the child's set-up, which are most of its cost. The
+     * pool refills once the worker image has been idle for a millisecond, so that a fork never
+     * delays a caller that is receiving its value; calls that come back to back find it empty and
+     * fork their own children. A spare child costs a process while it waits (here, 392 KiB of
+     * private memory). Calls whose callable serializes to more than 64 KiB get a child of their
+     * own. 0 turns the pool off: each call forks its child. Default: 2.
      *
      * @throws IllegalArgumentException if {@code count} is negative or above 64
      */
     public Builder preforkedChildren(int count) {
       if (count < 0 || count > 64) {
-        throw new IllegalArgumentException("preforkedChildren must be between 0 and 64, got " + count);
+        throw new IllegalArgumentException(
+            "preforkedChildren must be between 0 and 64, got " + count);
       }
       this.preforkedChildren = count;
       return this;
@@ -1061,9 +1179,9 @@ public final class Isolator implements AutoCloseable {
     }
 
     /**
-     * How many calls may wait for a slot when {@link #maxConcurrentCalls} are running; one more fails
-     * at once with {@link Reason#QUEUE_FULL} (the callable did not run), rather than holding more
-     * requests in memory. 0 refuses every call that cannot run at once. Default: 10 000.
+     * How many calls may wait for a slot when {@link #maxConcurrentCalls} are running; one more
+     * fails at once with {@link Reason#QUEUE_FULL} (the callable did not run), rather than holding
+     * more requests in memory. 0 refuses every call that cannot run at once. Default: 10 000.
      *
      * @throws IllegalArgumentException if {@code count} is negative
      */
@@ -1076,10 +1194,11 @@ public final class Isolator implements AutoCloseable {
     }
 
     /**
-     * Told about every call once it has ended, with its outcome, the child's pid and signal, and the
-     * child's CPU time and peak memory from {@code wait4}: for metrics. See {@link CallListener} for
-     * the thread it runs on. Every call is also a JFR event, {@code dev.isolate.IsolatedCall}, with the
-     * same facts, whether or not a listener is set. Default: none.
+     * Told about every call once it has ended, with its outcome, the child's pid and signal, and
+     * the child's CPU time and peak memory from {@code wait4}: for metrics. See {@link
+     * CallListener} for the thread it runs on. Every call is also a JFR event, {@code
+     * dev.isolate.IsolatedCall}, with the same facts, whether or not a listener is set. Default:
+     * none.
      */
     public Builder listener(CallListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
@@ -1098,7 +1217,9 @@ public final class Isolator implements AutoCloseable {
       return this;
     }
 
-    /** For tests: the worker heap use at which a successor is started. Default: half the reserve. */
+    /**
+     * For tests: the worker heap use at which a successor is started. Default: half the reserve.
+     */
     Builder recycleAtHeapBytes(long bytes) {
       this.recycleAtHeapBytes = bytes;
       return this;
@@ -1113,9 +1234,9 @@ public final class Isolator implements AutoCloseable {
     /**
      * An isolator whose worker image starts now, in the background.
      *
-     * @throws IllegalArgumentException if {@link #jvmOptions} set a heap ({@code -Xmx},
-     *     {@code -XX:MaxHeapSize}) smaller than {@link #maxHeapBytes} plus the worker's reserve, or
-     *     the crash directory cannot be created
+     * @throws IllegalArgumentException if {@link #jvmOptions} set a heap ({@code -Xmx}, {@code
+     *     -XX:MaxHeapSize}) smaller than {@link #maxHeapBytes} plus the worker's reserve, or the
+     *     crash directory cannot be created
      */
     public Isolator build() {
       long workerHeap = maxHeapBytes + WORKER_HEAP_RESERVE;
@@ -1123,8 +1244,16 @@ public final class Isolator implements AutoCloseable {
         long heap = heapOption(option);
         if (heap >= 0 && heap < workerHeap) {
           throw new IllegalArgumentException(
-              "jvmOptions: " + option + " gives the worker image a heap of " + heap + " bytes, below maxHeapBytes "
-                  + maxHeapBytes + " plus its reserve of " + WORKER_HEAP_RESERVE + " (" + workerHeap
+              "jvmOptions: "
+                  + option
+                  + " gives the worker image a heap of "
+                  + heap
+                  + " bytes, below maxHeapBytes "
+                  + maxHeapBytes
+                  + " plus its reserve of "
+                  + WORKER_HEAP_RESERVE
+                  + " ("
+                  + workerHeap
                   + "); drop the option and set maxHeapBytes instead");
         }
       }
@@ -1132,19 +1261,23 @@ public final class Isolator implements AutoCloseable {
         try {
           Files.createDirectories(crashDirectory);
         } catch (IOException e) {
-          throw new IllegalArgumentException("crashDirectory " + crashDirectory + " cannot be created: " + e, e);
+          throw new IllegalArgumentException(
+              "crashDirectory " + crashDirectory + " cannot be created: " + e, e);
         }
       }
       Path work;
       try {
         work = Files.createTempDirectory("isolate-");
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot create the isolator's temporary directory: " + e.getMessage(), e);
+        throw new UncheckedIOException(
+            "cannot create the isolator's temporary directory: " + e.getMessage(), e);
       }
       return new Isolator(this, work, crashDirectory != null ? crashDirectory : work);
     }
 
-    /** The bytes an {@code -Xmx} or {@code -XX:MaxHeapSize} option sets, or -1 for other options. */
+    /**
+     * The bytes an {@code -Xmx} or {@code -XX:MaxHeapSize} option sets, or -1 for other options.
+     */
     private static long heapOption(String option) {
       String value;
       if (option.startsWith("-Xmx")) {
@@ -1181,7 +1314,8 @@ public final class Isolator implements AutoCloseable {
     try {
       timeout.toNanos();
     } catch (ArithmeticException e) {
-      throw new IllegalArgumentException("timeout must be at most 292 years (Long.MAX_VALUE ns), got " + timeout, e);
+      throw new IllegalArgumentException(
+          "timeout must be at most 292 years (Long.MAX_VALUE ns), got " + timeout, e);
     }
     return timeout;
   }

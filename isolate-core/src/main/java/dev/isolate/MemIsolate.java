@@ -1,8 +1,8 @@
 package dev.isolate;
 
 /**
- * The static front door: runs a callable in a child process of a shared, lazily created
- * {@link Isolator} with default settings, closed when the JVM shuts down.
+ * The static front door: runs a callable in a child process of a shared, lazily created {@link
+ * Isolator} with default settings, closed when the JVM shuts down.
  *
  * <pre>{@code
  * int answer = MemIsolate.executeInIsolatedProcess(() -> crashyNativeLib.compute(input));
@@ -22,7 +22,8 @@ public final class MemIsolate {
    * @throws CallableStatusUnknownException if the child died or was killed
    * @see Isolator#execute
    */
-  public static <T> T executeInIsolatedProcess(IsolatedCallable<T> callable) throws MemIsolateException {
+  public static <T> T executeInIsolatedProcess(IsolatedCallable<T> callable)
+      throws MemIsolateException {
     return DefaultIsolator.INSTANCE.execute(callable);
   }
 
@@ -31,7 +32,8 @@ public final class MemIsolate {
 
     private static Isolator create() {
       Isolator isolator = Isolator.builder().build();
-      Runtime.getRuntime().addShutdownHook(new Thread(isolator::close, "isolate-default-isolator-shutdown"));
+      Runtime.getRuntime()
+          .addShutdownHook(new Thread(isolator::close, "isolate-default-isolator-shutdown"));
       return isolator;
     }
   }

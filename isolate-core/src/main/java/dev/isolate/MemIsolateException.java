@@ -21,7 +21,9 @@ import java.util.OptionalInt;
  * }</pre>
  */
 public abstract sealed class MemIsolateException extends Exception
-    permits CallableDidNotExecuteException, CallableExecutedException, CallableStatusUnknownException {
+    permits CallableDidNotExecuteException,
+        CallableExecutedException,
+        CallableStatusUnknownException {
   private static final long serialVersionUID = 1L;
 
   private final Reason reason;
@@ -66,8 +68,8 @@ public abstract sealed class MemIsolateException extends Exception
 
   /**
    * The signal that ended the child, as {@code waitpid} saw it. A native {@code SIGSEGV} in a child
-   * usually shows here as {@code SIGABRT} (6), because the JVM's crash handler aborts after writing its
-   * report; {@link #crashReport()} names the original signal.
+   * usually shows here as {@code SIGABRT} (6), because the JVM's crash handler aborts after writing
+   * its report; {@link #crashReport()} names the original signal.
    */
   public OptionalInt signal() {
     return optional(signal);

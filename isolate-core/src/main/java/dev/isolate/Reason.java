@@ -10,9 +10,9 @@ public enum Reason {
   /** The child could not close the worker's ends of its pipes before running the callable. */
   CHILD_PIPE_CLOSE_FAILED(Category.DID_NOT_EXECUTE),
   /**
-   * The child could not prepare itself (standard streams, signals, limits) before running the callable,
-   * or twice in a row a child got stuck before reaching the callable (30 seconds after its fork, or 5
-   * seconds asleep on a lock without using CPU) and was killed.
+   * The child could not prepare itself (standard streams, signals, limits) before running the
+   * callable, or twice in a row a child got stuck before reaching the callable (30 seconds after
+   * its fork, or 5 seconds asleep on a lock without using CPU) and was killed.
    */
   CHILD_SETUP_FAILED(Category.DID_NOT_EXECUTE),
   /** The callable could not be serialized in the caller, or deserialized in the child. */
@@ -46,17 +46,29 @@ public enum Reason {
   PARENT_PIPE_READ_FAILED(Category.STATUS_UNKNOWN),
   /** The child exited with status 0 but never wrote a complete result. */
   CALLABLE_PROCESS_DIED_DURING_EXECUTION(Category.STATUS_UNKNOWN),
-  /** The child exited with a status other than 0 without a result, e.g. the callable called {@code System.exit(3)}. */
+  /**
+   * The child exited with a status other than 0 without a result, e.g. the callable called {@code
+   * System.exit(3)}.
+   */
   UNEXPECTED_CHILD_EXIT_STATUS(Category.STATUS_UNKNOWN),
-  /** A signal ended the child (a native crash, {@code abort()}, {@code kill -9}); see {@code crashReport()}. */
+  /**
+   * A signal ended the child (a native crash, {@code abort()}, {@code kill -9}); see {@code
+   * crashReport()}.
+   */
   CHILD_PROCESS_KILLED_BY_SIGNAL(Category.STATUS_UNKNOWN),
   /** {@code waitpid()} returned a pid other than the child's. */
   UNEXPECTED_WAITPID_RETURN_VALUE(Category.STATUS_UNKNOWN),
-  /** The call ran past its deadline and the child was killed; {@code timeout()} and {@code elapsed()} say when. */
+  /**
+   * The call ran past its deadline and the child was killed; {@code timeout()} and {@code
+   * elapsed()} say when.
+   */
   TIMED_OUT(Category.STATUS_UNKNOWN),
   /** The child used up its CPU-time limit ({@code RLIMIT_CPU}) and the kernel killed it. */
   CPU_TIME_LIMIT_EXCEEDED(Category.STATUS_UNKNOWN),
-  /** The child died because a native allocation failed at its native memory limit ({@code RLIMIT_AS}). */
+  /**
+   * The child died because a native allocation failed at its native memory limit ({@code
+   * RLIMIT_AS}).
+   */
   NATIVE_MEMORY_LIMIT_EXCEEDED(Category.STATUS_UNKNOWN),
   /** The worker image died while the call was in flight; its child was killed with it. */
   WORKER_DIED(Category.STATUS_UNKNOWN),

@@ -3,8 +3,8 @@ package dev.isolate;
 import java.util.Objects;
 
 /**
- * Stands in for an exception thrown in the child whose class could not be rebuilt in the caller
- * (no usable constructor, or not loadable here). It keeps the original class name, message and the
+ * Stands in for an exception thrown in the child whose class could not be rebuilt in the caller (no
+ * usable constructor, or not loadable here). It keeps the original class name, message and the
  * child's stack trace; its cause is the next exception of the child's cause chain.
  */
 public final class RemoteThrowable extends Exception {
@@ -25,6 +25,8 @@ public final class RemoteThrowable extends Exception {
   @Override
   public String toString() {
     String message = getLocalizedMessage();
-    return originalClassName + (message == null ? "" : ": " + message) + " (rebuilt from the child)";
+    return originalClassName
+        + (message == null ? "" : ": " + message)
+        + " (rebuilt from the child)";
   }
 }

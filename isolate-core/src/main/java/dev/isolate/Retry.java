@@ -7,28 +7,32 @@ import java.util.Objects;
 import java.util.function.BiConsumer;
 
 /**
- * Runs an isolated call again when its failure says that may be done: a call that
- * {@link Category#DID_NOT_EXECUTE did not execute} is always safe to retry; one that
- * {@link Category#EXECUTED executed} or whose {@link Category#STATUS_UNKNOWN status is unknown} only if
+ * Runs an isolated call again when its failure says that may be done: a call that {@link
+ * Category#DID_NOT_EXECUTE did not execute} is always safe to retry; one that {@link
+ * Category#EXECUTED executed} or whose {@link Category#STATUS_UNKNOWN status is unknown} only if
  * the callable is idempotent, which only its author knows.
  *
  * <pre>{@code
- * Retry retry = Retry.notIdempotent().attempts(5).backoff(Duration.ofMillis(50), Duration.ofSeconds(2));
- * Receipt receipt = retry.execute(isolator, () -> payments.charge(order));   // never charged twice
+ * Retry retry = Retry.notIdempotent()
+ *     .attempts(5)
+ *     .backoff(Duration.ofMillis(50), Duration.ofSeconds(2));
+ * Receipt receipt = retry.execute(isolator, () -> payments.charge(order)); // never charged twice
  *
- * Report report = Retry.idempotent().execute(isolator, () -> parser.parse(bytes));  // a crash is retried
+ * Report report = Retry.idempotent()
+ *     .execute(isolator, () -> parser.parse(bytes)); // a crash is retried
  * }</pre>
  *
  * <p>Between attempts it sleeps, doubling the pause from the first up to the largest. A thread
- * interrupted while it sleeps stops retrying: it gets the last failure, with its interrupt status set
- * again. A call {@link Reason#CANCELLED cancelled} by an interrupt is never retried. When the attempts
- * run out, the last failure is thrown with the earlier ones {@linkplain Throwable#getSuppressed()
- * suppressed} in it. Mistakes of the caller ({@code NullPointerException}, {@code IllegalStateException}
- * for a closed isolator) are not retried. Immutable and thread-safe: each {@code with} method returns
- * a new {@code Retry}.
+ * interrupted while it sleeps stops retrying: it gets the last failure, with its interrupt status
+ * set again. A call {@link Reason#CANCELLED cancelled} by an interrupt is never retried. When the
+ * attempts run out, the last failure is thrown with the earlier ones {@linkplain
+ * Throwable#getSuppressed() suppressed} in it. Mistakes of the caller ({@code
+ * NullPointerException}, {@code IllegalStateException} for a closed isolator) are not retried.
+ * Immutable and thread-safe: each {@code with} method returns a new {@code Retry}.
  */
 public final class Retry {
-  private static final BiConsumer<Integer, MemIsolateException> NO_LISTENER = (attempt, failure) -> {};
+  private static final BiConsumer<Integer, MemIsolateException> NO_LISTENER =
+      (attempt, failure) -> {};
 
   private final boolean idempotent;
   private final int attempts;
@@ -63,7 +67,8 @@ public final class Retry {
    * for {@link Reason#CANCELLED}). Defaults: 3 attempts, pauses of 100 ms doubling up to 2 s.
    */
   public static Retry idempotent() {
-    return new Retry(true, 3, Duration.ofMillis(100), Duration.ofSeconds(2), NO_LISTENER, Retry::sleep);
+    return new Retry(
+        true, 3, Duration.ofMillis(100), Duration.ofSeconds(2), NO_LISTENER, Retry::sleep);
   }
 
   /**
@@ -71,7 +76,8 @@ public final class Retry {
    * Category#DID_NOT_EXECUTE did not execute} are retried. Defaults as {@link #idempotent()}.
    */
   public static Retry notIdempotent() {
-    return new Retry(false, 3, Duration.ofMillis(100), Duration.ofSeconds(2), NO_LISTENER, Retry::sleep);
+    return new Retry(
+        false, 3, Duration.ofMillis(100), Duration.ofSeconds(2), NO_LISTENER, Retry::sleep);
   }
 
   /**
@@ -95,7 +101,8 @@ public final class Retry {
     Objects.requireNonNull(first, "first");
     Objects.requireNonNull(max, "max");
     if (first.isNegative() || max.compareTo(first) < 0) {
-      throw new IllegalArgumentException("backoff needs 0 <= first <= max, got first " + first + ", max " + max);
+      throw new IllegalArgumentException(
+          "backoff needs 0 <= first <= max, got first " + first + ", max " + max);
     }
     return new Retry(idempotent, attempts, first, max, onRetry, sleeper);
   }
@@ -105,7 +112,13 @@ public final class Retry {
    * failure: for logs and metrics. It runs on the calling thread; what it throws ends the retries.
    */
   public Retry onRetry(BiConsumer<Integer, MemIsolateException> listener) {
-    return new Retry(idempotent, attempts, firstPause, maxPause, Objects.requireNonNull(listener, "listener"), sleeper);
+    return new Retry(
+        idempotent,
+        attempts,
+        firstPause,
+        maxPause,
+        Objects.requireNonNull(listener, "listener"),
+        sleeper);
   }
 
   private static void sleep(Duration pause) throws InterruptedException {
@@ -114,10 +127,17 @@ public final class Retry {
 
   /** For tests: how pauses are taken. */
   Retry sleeper(Sleeper replacement) {
-    return new Retry(idempotent, attempts, firstPause, maxPause, onRetry, Objects.requireNonNull(replacement, "replacement"));
+    return new Retry(
+        idempotent,
+        attempts,
+        firstPause,
+        maxPause,
+        onRetry,
+        Objects.requireNonNull(replacement, "replacement"));
   }
 
-  private static MemIsolateException withEarlier(MemIsolateException last, List<MemIsolateException> earlier) {
+  private static MemIsolateException withEarlier(
+      MemIsolateException last, List<MemIsolateException> earlier) {
     for (MemIsolateException failure : earlier) {
       last.addSuppressed(failure);
     }

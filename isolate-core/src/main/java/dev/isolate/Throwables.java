@@ -18,7 +18,8 @@ final class Throwables {
     return cause;
   }
 
-  private static Throwable rebuildOne(ThrowableCodec.Link link, Throwable cause, ClassLoader loader) {
+  private static Throwable rebuildOne(
+      ThrowableCodec.Link link, Throwable cause, ClassLoader loader) {
     Throwable rebuilt = instantiate(link, cause, loader);
     if (rebuilt == null) {
       rebuilt = new RemoteThrowable(link.className(), link.message());
@@ -31,7 +32,8 @@ final class Throwables {
   }
 
   /** The same class with the same message, or null if that class cannot be made here. */
-  private static Throwable instantiate(ThrowableCodec.Link link, Throwable cause, ClassLoader loader) {
+  private static Throwable instantiate(
+      ThrowableCodec.Link link, Throwable cause, ClassLoader loader) {
     Class<? extends Throwable> type;
     try {
       type = Class.forName(link.className(), false, loader).asSubclass(Throwable.class);
@@ -52,7 +54,8 @@ final class Throwables {
     }
   }
 
-  private static Throwable construct(Class<? extends Throwable> type, String message, Throwable cause)
+  private static Throwable construct(
+      Class<? extends Throwable> type, String message, Throwable cause)
       throws ReflectiveOperationException {
     if (cause != null) {
       Constructor<? extends Throwable> withCause = find(type, String.class, Throwable.class);
@@ -68,7 +71,8 @@ final class Throwables {
     return none == null ? null : none.newInstance();
   }
 
-  private static Constructor<? extends Throwable> find(Class<? extends Throwable> type, Class<?>... parameters) {
+  private static Constructor<? extends Throwable> find(
+      Class<? extends Throwable> type, Class<?>... parameters) {
     try {
       return type.getConstructor(parameters);
     } catch (NoSuchMethodException e) {

@@ -17,8 +17,12 @@ class BadInputTest {
   @Test
   void nullCallableIsANullPointerExceptionNamingTheArgument() {
     try (Isolator isolator = Isolator.builder().build()) {
-      assertThatThrownBy(() -> isolator.execute(null)).isInstanceOf(NullPointerException.class).hasMessage("callable");
-      assertThatThrownBy(() -> isolator.submit(null)).isInstanceOf(NullPointerException.class).hasMessage("callable");
+      assertThatThrownBy(() -> isolator.execute(null))
+          .isInstanceOf(NullPointerException.class)
+          .hasMessage("callable");
+      assertThatThrownBy(() -> isolator.submit(null))
+          .isInstanceOf(NullPointerException.class)
+          .hasMessage("callable");
       assertThatThrownBy(() -> MemIsolate.executeInIsolatedProcess(null))
           .isInstanceOf(NullPointerException.class)
           .hasMessage("callable");
@@ -30,20 +34,25 @@ class BadInputTest {
     Isolator isolator = Isolator.builder().build();
     isolator.close();
     isolator.close();
-    assertThatThrownBy(() -> isolator.execute(() -> 1)).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    assertThatThrownBy(() -> isolator.execute(() -> 1))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
     assertThatThrownBy(() -> isolator.submit(() -> 1)).isInstanceOf(IllegalStateException.class);
   }
 
   @Test
   void invalidJvmOptionIsWorkerStartFailedWithTheWorkersStderr() {
-    try (Isolator isolator = Isolator.builder().jvmOptions(List.of("-XX:+NoSuchOptionAnywhere")).build()) {
+    try (Isolator isolator =
+        Isolator.builder().jvmOptions(List.of("-XX:+NoSuchOptionAnywhere")).build()) {
       assertThatThrownBy(() -> isolator.execute(() -> 1))
           .isInstanceOfSatisfying(
               CallableDidNotExecuteException.class,
               e -> {
                 assertThat(e.reason()).isEqualTo(Reason.WORKER_START_FAILED);
                 assertThat(e.category().safeToRetry()).isTrue();
-                assertThat(e).hasMessageContaining("NoSuchOptionAnywhere").hasMessageContaining("exited with status 1");
+                assertThat(e)
+                    .hasMessageContaining("NoSuchOptionAnywhere")
+                    .hasMessageContaining("exited with status 1");
               });
     }
   }
@@ -53,9 +62,11 @@ class BadInputTest {
     assertThatThrownBy(() -> Isolator.builder().timeout(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("PT0S");
-    assertThatThrownBy(() -> Isolator.builder().timeout(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Isolator.builder().timeout(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Isolator.builder().maxHeapBytes(1024)).hasMessageContaining("1024");
-    assertThatThrownBy(() -> Isolator.builder().maxHeapBytes(Long.MAX_VALUE)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Isolator.builder().maxHeapBytes(Long.MAX_VALUE))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Isolator.builder().jvmOptions(java.util.Arrays.asList("-Dx=1", null)))
         .isInstanceOf(NullPointerException.class);
   }
@@ -65,7 +76,8 @@ class BadInputTest {
     for (Reason reason : Reason.values()) {
       MemIsolateException e = new MemIsolateException.Facts(reason, "test").toException();
       assertThat(e.category()).isEqualTo(reason.category());
-      assertThat(e.category().safeToRetry()).isEqualTo(reason.category() == Category.DID_NOT_EXECUTE);
+      assertThat(e.category().safeToRetry())
+          .isEqualTo(reason.category() == Category.DID_NOT_EXECUTE);
     }
   }
 }

@@ -60,7 +60,8 @@ class ChildOutputTest {
       assertThat(Integer.parseInt(matcher.group(3))).isEqualTo(expected);
       nextLine.put(child, expected + 1);
     }
-    assertThat(nextLine).containsExactlyInAnyOrderEntriesOf(Map.of(0, 2000, 1, 2000, 2, 2000, 3, 2000));
+    assertThat(nextLine)
+        .containsExactlyInAnyOrderEntriesOf(Map.of(0, 2000, 1, 2000, 2, 2000, 3, 2000));
   }
 
   @Test

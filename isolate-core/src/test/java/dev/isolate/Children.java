@@ -28,8 +28,8 @@ final class Children {
    * Submits a call whose child sits in {@code pause()} until it is cancelled, and waits until it
    * runs: with {@code maxConcurrentCalls(1)}, it holds the only slot.
    */
-  static java.util.concurrent.CompletableFuture<Integer> blockingCall(Isolator isolator, Path directory)
-      throws IOException, InterruptedException {
+  static java.util.concurrent.CompletableFuture<Integer> blockingCall(
+      Isolator isolator, Path directory) throws IOException, InterruptedException {
     Path pidFile = directory.resolve("blocker.pid");
     String pidPath = pidFile.toString();
     java.util.concurrent.CompletableFuture<Integer> blocker =

@@ -59,7 +59,8 @@ class ClassificationTest {
                   .hasCauseExactlyInstanceOf(java.io.IOException.class)
                   .hasRootCauseMessage("inner failure");
               // The stack trace is the child's: it names the method that threw.
-              assertThat(e.getCause().getStackTrace()[0].getMethodName()).isEqualTo("throwWithCause");
+              assertThat(e.getCause().getStackTrace()[0].getMethodName())
+                  .isEqualTo("throwWithCause");
             });
   }
 
@@ -78,12 +79,18 @@ class ClassificationTest {
 
   @Test
   void exceptionThatCannotBeRebuiltKeepsClassNameMessageAndStack() {
-    assertThatThrownBy(() -> isolator.execute(() -> { throw new CodedException(7); }))
+    assertThatThrownBy(
+            () ->
+                isolator.execute(
+                    () -> {
+                      throw new CodedException(7);
+                    }))
         .isInstanceOfSatisfying(
             CallableExecutedException.class,
             e -> {
               assertThat(e.getCause()).isInstanceOf(RemoteThrowable.class).hasMessage("code 7");
-              assertThat(((RemoteThrowable) e.getCause()).originalClassName()).isEqualTo(CodedException.class.getName());
+              assertThat(((RemoteThrowable) e.getCause()).originalClassName())
+                  .isEqualTo(CodedException.class.getName());
               assertThat(e.getCause().getStackTrace()).isNotEmpty();
             });
   }
@@ -157,10 +164,14 @@ class ClassificationTest {
               CrashReport report = e.crashReport().orElseThrow();
               assertThat(report.fatalSignal()).hasValue("SIGSEGV");
               assertThat(report.fatalSignalNumber()).hasValue(Signals.SIGSEGV);
-              assertThat(report.faultAddress()).hasValueSatisfying(a -> assertThat(Long.decode(a)).isEqualTo(1L));
-              assertThat(report.problematicFrame()).hasValueSatisfying(f -> assertThat(f).contains("libc"));
+              assertThat(report.faultAddress())
+                  .hasValueSatisfying(a -> assertThat(Long.decode(a)).isEqualTo(1L));
+              assertThat(report.problematicFrame())
+                  .hasValueSatisfying(f -> assertThat(f).contains("libc"));
               assertThat(report.hsErrFile()).hasValueSatisfying(f -> assertThat(f).exists());
-              assertThat(e).hasMessageContaining("SIGABRT after SIGSEGV").hasMessageContaining("hs_err_pid");
+              assertThat(e)
+                  .hasMessageContaining("SIGABRT after SIGSEGV")
+                  .hasMessageContaining("hs_err_pid");
             });
   }
 

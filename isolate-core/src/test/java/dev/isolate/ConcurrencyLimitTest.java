@@ -17,8 +17,8 @@ import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * At most {@code maxConcurrentCalls} children run at once; the calls beyond wait in a bounded queue,
- * without blocking the threads that submit them, and a call past the queue is refused.
+ * At most {@code maxConcurrentCalls} children run at once; the calls beyond wait in a bounded
+ * queue, without blocking the threads that submit them, and a call past the queue is refused.
  */
 @EnabledOnOs(OS.LINUX)
 @Timeout(120)
@@ -48,8 +48,10 @@ class ConcurrencyLimitTest {
   }
 
   @Test
-  void noMoreChildrenRunAtOnceThanTheLimitAndEveryCallStillRuns(@TempDir Path temp) throws Exception {
-    try (Isolator isolator = Isolator.builder().maxConcurrentCalls(2).forwardChildOutput(false).build()) {
+  void noMoreChildrenRunAtOnceThanTheLimitAndEveryCallStillRuns(@TempDir Path temp)
+      throws Exception {
+    try (Isolator isolator =
+        Isolator.builder().maxConcurrentCalls(2).forwardChildOutput(false).build()) {
       List<CompletableFuture<Integer>> futures = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
         futures.add(isolator.submit(countingCallable(temp.toString(), i)));
@@ -66,7 +68,8 @@ class ConcurrencyLimitTest {
 
   @Test
   void submitReturnsAtOnceWhileTheCallWaitsForASlot(@TempDir Path temp) throws Exception {
-    try (Isolator isolator = Isolator.builder().maxConcurrentCalls(1).forwardChildOutput(false).build()) {
+    try (Isolator isolator =
+        Isolator.builder().maxConcurrentCalls(1).forwardChildOutput(false).build()) {
       CompletableFuture<Integer> blocker = Children.blockingCall(isolator, temp);
 
       // The only slot is taken by a child that never ends: this submit must not wait for it.
@@ -81,16 +84,23 @@ class ConcurrencyLimitTest {
   @Test
   void aCallBeyondAFullQueueIsRefusedAsNotExecuted(@TempDir Path temp) throws Exception {
     try (Isolator isolator =
-        Isolator.builder().maxConcurrentCalls(1).maxQueuedCalls(1).forwardChildOutput(false).build()) {
+        Isolator.builder()
+            .maxConcurrentCalls(1)
+            .maxQueuedCalls(1)
+            .forwardChildOutput(false)
+            .build()) {
       CompletableFuture<Integer> blocker = Children.blockingCall(isolator, temp);
       CompletableFuture<Integer> queued = isolator.submit(() -> 1);
 
       MemIsolateException refused = Failures.of(() -> isolator.execute(() -> 2));
       assertThat(refused.reason()).isEqualTo(Reason.QUEUE_FULL);
       assertThat(refused.category()).isEqualTo(Category.DID_NOT_EXECUTE);
-      assertThat(refused).hasMessageContaining("maxConcurrentCalls").hasMessageContaining("maxQueuedCalls");
+      assertThat(refused)
+          .hasMessageContaining("maxConcurrentCalls")
+          .hasMessageContaining("maxQueuedCalls");
       assertThat(Failures.thrownBy(() -> isolator.submit(() -> 3).get()).getCause())
-          .isInstanceOfSatisfying(MemIsolateException.class, e -> assertThat(e.reason()).isEqualTo(Reason.QUEUE_FULL));
+          .isInstanceOfSatisfying(
+              MemIsolateException.class, e -> assertThat(e.reason()).isEqualTo(Reason.QUEUE_FULL));
 
       blocker.cancel(true);
       assertThat(queued.get()).isEqualTo(1);
@@ -99,10 +109,12 @@ class ConcurrencyLimitTest {
 
   @Test
   void aQueuedCallThatIsCancelledNeverRuns(@TempDir Path temp) throws Exception {
-    try (Isolator isolator = Isolator.builder().maxConcurrentCalls(1).forwardChildOutput(false).build()) {
+    try (Isolator isolator =
+        Isolator.builder().maxConcurrentCalls(1).forwardChildOutput(false).build()) {
       CompletableFuture<Integer> blocker = Children.blockingCall(isolator, temp);
       String marker = temp.resolve("ran").toString();
-      CompletableFuture<Boolean> queued = isolator.submit(() -> Files.exists(Files.createFile(Path.of(marker))));
+      CompletableFuture<Boolean> queued =
+          isolator.submit(() -> Files.exists(Files.createFile(Path.of(marker))));
 
       assertThat(queued.cancel(true)).isTrue();
       blocker.cancel(true);
@@ -116,7 +128,8 @@ class ConcurrencyLimitTest {
   @Test
   void closingFailsTheQueuedCallsAsNotExecuted(@TempDir Path temp) throws Exception {
     CompletableFuture<Integer> queued;
-    try (Isolator isolator = Isolator.builder().maxConcurrentCalls(1).forwardChildOutput(false).build()) {
+    try (Isolator isolator =
+        Isolator.builder().maxConcurrentCalls(1).forwardChildOutput(false).build()) {
       Children.blockingCall(isolator, temp);
       queued = isolator.submit(() -> 1);
     }
@@ -132,7 +145,8 @@ class ConcurrencyLimitTest {
   @Test
   void submitDoesNotWaitForTheWorkerImageToStart() throws Exception {
     try (Isolator isolator = Isolator.builder().forwardChildOutput(false).build()) {
-      // The worker image takes hundreds of milliseconds to start; the caller's thread is not held for it.
+      // The worker image takes hundreds of milliseconds to start; the caller's thread is not held
+      // for it.
       CompletableFuture<Integer> future = isolator.submit(() -> 6 * 7);
       assertThat(future).isNotDone();
       assertThat(future.get()).isEqualTo(42);

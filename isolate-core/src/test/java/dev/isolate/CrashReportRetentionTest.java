@@ -15,15 +15,24 @@ import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A busy isolator keeps only the newest hs_err files, and each crash report still says what happened. */
+/**
+ * A busy isolator keeps only the newest hs_err files, and each crash report still says what
+ * happened.
+ */
 @EnabledOnOs(OS.LINUX)
 @Timeout(120)
 class CrashReportRetentionTest {
 
   @Test
-  void onlyTheNewestCrashReportsAreKeptAndEachReportIsComplete(@TempDir Path crashes) throws Exception {
+  void onlyTheNewestCrashReportsAreKeptAndEachReportIsComplete(@TempDir Path crashes)
+      throws Exception {
     List<Path> reported = new ArrayList<>();
-    try (Isolator isolator = Isolator.builder().crashDirectory(crashes).keepCrashReports(2).forwardChildOutput(false).build()) {
+    try (Isolator isolator =
+        Isolator.builder()
+            .crashDirectory(crashes)
+            .keepCrashReports(2)
+            .forwardChildOutput(false)
+            .build()) {
       for (int i = 0; i < 4; i++) {
         MemIsolateException e = Failures.of(() -> isolator.execute(Libc::segfault));
         CrashReport report = e.crashReport().orElseThrow();
@@ -31,12 +40,15 @@ class CrashReportRetentionTest {
         assertThat(report.fatalSignal()).hasValue("SIGSEGV");
         assertThat(report.fatalSignalNumber()).hasValue(Signals.SIGSEGV);
         // strlen((char *) 1) faults at address 1.
-        assertThat(report.faultAddress()).hasValueSatisfying(address -> assertThat(Long.decode(address)).isEqualTo(1));
-        assertThat(report.problematicFrame()).hasValueSatisfying(frame -> assertThat(frame).contains("libc.so"));
+        assertThat(report.faultAddress())
+            .hasValueSatisfying(address -> assertThat(Long.decode(address)).isEqualTo(1));
+        assertThat(report.problematicFrame())
+            .hasValueSatisfying(frame -> assertThat(frame).contains("libc.so"));
         assertThat(report.stdoutTail()).contains("A fatal error has been detected");
         Path file = report.hsErrFile().orElseThrow();
         assertThat(file.getParent()).isEqualTo(crashes);
-        assertThat(file.getFileName().toString()).isEqualTo("hs_err_pid" + e.childPid().orElseThrow() + ".log");
+        assertThat(file.getFileName().toString())
+            .isEqualTo("hs_err_pid" + e.childPid().orElseThrow() + ".log");
         assertThat(e).hasMessageContaining("after SIGSEGV").hasMessageContaining(file.toString());
         reported.add(file);
       }
@@ -46,7 +58,12 @@ class CrashReportRetentionTest {
 
   @Test
   void keepingNoneDeletesEachReportOnceRead(@TempDir Path crashes) throws Exception {
-    try (Isolator isolator = Isolator.builder().crashDirectory(crashes).keepCrashReports(0).forwardChildOutput(false).build()) {
+    try (Isolator isolator =
+        Isolator.builder()
+            .crashDirectory(crashes)
+            .keepCrashReports(0)
+            .forwardChildOutput(false)
+            .build()) {
       MemIsolateException e = Failures.of(() -> isolator.execute(Libc::segfault));
       CrashReport report = e.crashReport().orElseThrow();
       assertThat(report.fatalSignal()).hasValue("SIGSEGV");
@@ -58,10 +75,25 @@ class CrashReportRetentionTest {
 
   @Test
   void isolatorsSharingADirectoryShareItsBudget(@TempDir Path crashes) throws Exception {
-    try (Isolator first = Isolator.builder().crashDirectory(crashes).keepCrashReports(1).forwardChildOutput(false).build();
-        Isolator second = Isolator.builder().crashDirectory(crashes).keepCrashReports(1).forwardChildOutput(false).build()) {
+    try (Isolator first =
+            Isolator.builder()
+                .crashDirectory(crashes)
+                .keepCrashReports(1)
+                .forwardChildOutput(false)
+                .build();
+        Isolator second =
+            Isolator.builder()
+                .crashDirectory(crashes)
+                .keepCrashReports(1)
+                .forwardChildOutput(false)
+                .build()) {
       Failures.of(() -> first.execute(Libc::segfault));
-      Path last = Failures.of(() -> second.execute(Libc::segfault)).crashReport().orElseThrow().hsErrFile().orElseThrow();
+      Path last =
+          Failures.of(() -> second.execute(Libc::segfault))
+              .crashReport()
+              .orElseThrow()
+              .hsErrFile()
+              .orElseThrow();
       assertThat(hsErrFiles(crashes)).containsExactly(last);
     }
   }

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 final class Failures {
   private Failures() {}
 
-  /** The {@link MemIsolateException} {@code call} throws; fails the test if it throws nothing else. */
+  /**
+   * The {@link MemIsolateException} {@code call} throws; fails the test if it throws nothing else.
+   */
   static MemIsolateException of(ThrowingCall call) {
     Throwable thrown = thrownBy(call);
     assertThat(thrown).isInstanceOf(MemIsolateException.class);

@@ -35,8 +35,8 @@ class FaultInjectionTest {
     "prctl,             child,  22, CHILD_SETUP_FAILED",
     "write,             child,  32, CHILD_PIPE_WRITE_FAILED",
   })
-  void failedSystemCallIsClassifiedByTheOperationThatFailed(String call, String side, int errno, Reason expected)
-      throws Exception {
+  void failedSystemCallIsClassifiedByTheOperationThatFailed(
+      String call, String side, int errno, Reason expected) throws Exception {
     try (Isolator isolator =
         Isolator.builder()
             .workerMainClass(FaultyWorkerMain.class.getName())
@@ -47,9 +47,12 @@ class FaultInjectionTest {
             .build()) {
       // A callable that throws: its outcome waits for the child's exit status, so that a failed
       // waitpid() decides it (a whole value is returned as soon as it has arrived).
-      assertThatThrownBy(() -> isolator.execute(() -> {
-            throw new IllegalStateException("the outcome needs the exit status");
-          }))
+      assertThatThrownBy(
+              () ->
+                  isolator.execute(
+                      () -> {
+                        throw new IllegalStateException("the outcome needs the exit status");
+                      }))
           .isInstanceOfSatisfying(
               MemIsolateException.class,
               e -> {
@@ -69,7 +72,8 @@ class FaultInjectionTest {
   void aChildStuckOnALockBeforeItsCallableIsReplacedAndTheCallSucceeds() throws Exception {
     try (Isolator isolator = faulty("prctl:-2:child", "-Disolate.childStuckMillis=500")) {
       // The first child sleeps on a lock in prctl(), before its callable, as a child forked while a
-      // HotSpot thread held a lock does. It is taken for stuck, killed, and the call goes to a new child.
+      // HotSpot thread held a lock does. It is taken for stuck, killed, and the call goes to a new
+      // child.
       long start = System.nanoTime();
       assertThat(isolator.execute(() -> 6 * 7)).isEqualTo(42);
       // Found by its state, well before the 30 s setup limit.
@@ -81,7 +85,8 @@ class FaultInjectionTest {
   void aChildThatNeverReachesItsCallableTwiceIsReportedAsNotRun() throws Exception {
     try (Isolator isolator = faulty("prctl:-1:children", "-Disolate.childSetupLimitMillis=1000")) {
       long start = System.nanoTime();
-      // Every child hangs in prctl() (asleep in poll, not on a lock): each is killed at the setup limit.
+      // Every child hangs in prctl() (asleep in poll, not on a lock): each is killed at the setup
+      // limit.
       MemIsolateException e = Failures.of(() -> isolator.execute(() -> 6 * 7));
       assertThat(e.reason()).isEqualTo(Reason.CHILD_SETUP_FAILED);
       assertThat(e.category()).isEqualTo(Category.DID_NOT_EXECUTE);

@@ -10,9 +10,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The real system calls, except that the first call of one kind fails with a chosen errno — in the
  * worker image or in a child — the way the kernel would report it; or, for errno -1, never returns
- * (asleep in {@code poll}), and for errno -2 never returns (asleep on a lock, in {@code futex}). Side
- * "child" fails the first child only, "children" every child. Calls on the protocol descriptors
- * are never failed: the faults target the per-call path.
+ * (asleep in {@code poll}), and for errno -2 never returns (asleep on a lock, in {@code futex}).
+ * Side "child" fails the first child only, "children" every child. Calls on the protocol
+ * descriptors are never failed: the faults target the per-call path.
  */
 final class FaultySyscalls implements Syscalls {
   private final Syscalls real;
@@ -23,9 +23,14 @@ final class FaultySyscalls implements Syscalls {
   private final int zygotePid;
   private final int[] protocolFds;
   private boolean fired;
+
   /** Set once the first request arrives, so that the warm-up runs without faults. */
   private boolean armed;
-  /** Forks since arming, counted in each process's own copy: a child's fault fires in the first child only. */
+
+  /**
+   * Forks since arming, counted in each process's own copy: a child's fault fires in the first
+   * child only.
+   */
   private int armedForks;
 
   FaultySyscalls(Syscalls real, String call, int errno, String side, int... protocolFds) {
@@ -56,7 +61,8 @@ final class FaultySyscalls implements Syscalls {
       }
     }
     if (errno == -2) {
-      // Never returns, asleep on a lock no one will release, as a child is after a fork at the wrong instant.
+      // Never returns, asleep on a lock no one will release, as a child is after a fork at the
+      // wrong instant.
       while (true) {
         LockSupport.park();
       }
@@ -166,7 +172,11 @@ final class FaultySyscalls implements Syscalls {
   @Override
   public WaitResult waitpid(int pid, boolean noHang) throws SyscallException {
     maybeFail("waitpid", -1);
-    if (armed && !fired && call.equals("waitpid-other-pid") && real.getpid() == zygotePid && pid > 0) {
+    if (armed
+        && !fired
+        && call.equals("waitpid-other-pid")
+        && real.getpid() == zygotePid
+        && pid > 0) {
       WaitResult result = real.waitpid(pid, noHang);
       if (result.pid() == pid) {
         fired = true;

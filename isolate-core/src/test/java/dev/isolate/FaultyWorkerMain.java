@@ -5,9 +5,9 @@ import dev.isolate.internal.worker.Zygote;
 import dev.isolate.posix.Syscalls;
 
 /**
- * A worker image whose system calls fail as the property {@code isolate.test.fault} says:
- * {@code <call>:<errno>:<parent|child|children>} (see {@link FaultySyscalls}).
- * Launched through {@code Isolator.Builder.workerMainClass}; the worker image has the test class path.
+ * A worker image whose system calls fail as the property {@code isolate.test.fault} says: {@code
+ * <call>:<errno>:<parent|child|children>} (see {@link FaultySyscalls}). Launched through {@code
+ * Isolator.Builder.workerMainClass}; the worker image has the test class path.
  */
 public final class FaultyWorkerMain {
   private FaultyWorkerMain() {}
@@ -18,7 +18,12 @@ public final class FaultyWorkerMain {
     WorkerMain.ProtocolStreams streams = WorkerMain.ProtocolStreams.takeOver(real);
     Syscalls faulty =
         new FaultySyscalls(
-            real, fault[0], Integer.parseInt(fault[1]), fault[2], streams.input(), streams.output());
+            real,
+            fault[0],
+            Integer.parseInt(fault[1]),
+            fault[2],
+            streams.input(),
+            streams.output());
     new Zygote(faulty, streams).serve();
   }
 }

@@ -27,10 +27,14 @@ import org.junit.jupiter.api.condition.OS;
 class ForkSafetyStressTest {
   private static final int WORKER_IMAGES = 20;
   private static final int CALLS_PER_IMAGE = 100;
+
   /** A call not answered by then is counted as a hang. */
   private static final long HANG_SECONDS = 30;
 
-  /** A class hierarchy the worker image never saw a subclass of: loading one invalidates assumptions. */
+  /**
+   * A class hierarchy the worker image never saw a subclass of: loading one invalidates
+   * assumptions.
+   */
   abstract static class Shape {
     abstract int area();
   }
@@ -92,7 +96,8 @@ class ForkSafetyStressTest {
     }
     long[] sorted = latenciesNanos.stream().mapToLong(Long::longValue).sorted().toArray();
     System.out.printf(
-        "fork-safety stress on Java %s: %d calls, %d hangs, per-call median %.2f ms, p99 %.2f ms (two callers)%n",
+        "fork-safety stress on Java %s: %d calls, %d hangs, per-call median %.2f ms, p99 %.2f ms"
+            + " (two callers)%n",
         System.getProperty("java.version"),
         calls,
         hangs,

@@ -41,7 +41,10 @@ public interface Libc {
     return INSTANCE.pthread_spin_lock(lock);
   }
 
-  /** Mallocs in shrinking blocks until even 64 bytes fail: all the address space a limit allows is taken. */
+  /**
+   * Mallocs in shrinking blocks until even 64 bytes fail: all the address space a limit allows is
+   * taken.
+   */
   static long exhaustNativeMemory() {
     long total = 0;
     for (long size = 16L << 20; size >= 64; ) {
@@ -54,7 +57,9 @@ public interface Libc {
     return total;
   }
 
-  /** Allocates {@code bytes} with malloc and touches every page, so that they are really resident. */
+  /**
+   * Allocates {@code bytes} with malloc and touches every page, so that they are really resident.
+   */
   static long leakNative(long bytes) {
     Pointer block = INSTANCE.malloc(bytes);
     INSTANCE.memset(block, 1, bytes);

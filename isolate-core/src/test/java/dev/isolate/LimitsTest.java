@@ -1,7 +1,6 @@
 package dev.isolate;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.isolate.posix.Signals;
 import java.nio.file.Files;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.condition.OS;
 @Timeout(120)
 class LimitsTest {
   private static final long MIB = 1024 * 1024;
+
   /** How long after its deadline a timed-out call may end: the bound. */
   private static final Duration TIMEOUT_SLACK = Duration.ofMillis(500);
 
@@ -30,7 +30,8 @@ class LimitsTest {
 
   @BeforeAll
   static void start() {
-    unlimited = Isolator.builder().timeout(Duration.ofSeconds(60)).forwardChildOutput(false).build();
+    unlimited =
+        Isolator.builder().timeout(Duration.ofSeconds(60)).forwardChildOutput(false).build();
     limited =
         Isolator.builder()
             .maxHeapBytes(64 * MIB)
@@ -69,7 +70,8 @@ class LimitsTest {
         Duration.ofMillis(300));
   }
 
-  private static <T> void assertTimedOutPromptly(IsolatedCallable<T> callable, Duration timeout) throws Exception {
+  private static <T> void assertTimedOutPromptly(IsolatedCallable<T> callable, Duration timeout)
+      throws Exception {
     long start = System.nanoTime();
     CallableStatusUnknownException e =
         (CallableStatusUnknownException) Failures.of(() -> unlimited.execute(callable, timeout));
@@ -93,7 +95,8 @@ class LimitsTest {
 
   @Test
   void aPerCallTimeoutReplacesTheIsolatorsOwn() throws Exception {
-    try (Isolator strict = Isolator.builder().timeout(Duration.ofMillis(200)).forwardChildOutput(false).build()) {
+    try (Isolator strict =
+        Isolator.builder().timeout(Duration.ofMillis(200)).forwardChildOutput(false).build()) {
       IsolatedCallable<String> slow =
           () -> {
             Thread.sleep(600);
@@ -102,7 +105,8 @@ class LimitsTest {
       assertThat(strict.execute(slow, Duration.ofSeconds(20))).isEqualTo("done");
       assertThat(strict.submit(slow, Duration.ofSeconds(20)).get()).isEqualTo("done");
       assertThat(Failures.of(() -> strict.execute(slow)).reason()).isEqualTo(Reason.TIMED_OUT);
-      ExecutionException async = (ExecutionException) Failures.thrownBy(() -> strict.submit(slow).get());
+      ExecutionException async =
+          (ExecutionException) Failures.thrownBy(() -> strict.submit(slow).get());
       assertThat(((MemIsolateException) async.getCause()).reason()).isEqualTo(Reason.TIMED_OUT);
     }
   }
@@ -110,7 +114,8 @@ class LimitsTest {
   @Test
   void allocatingPastTheHeapBudgetThrowsOutOfMemoryErrorPromptly() throws Exception {
     // Just under the budget works: the budget is really the child's.
-    assertThat(limited.execute(() -> new byte[48 * 1024 * 1024].length)).isEqualTo(48 * 1024 * 1024);
+    assertThat(limited.execute(() -> new byte[48 * 1024 * 1024].length))
+        .isEqualTo(48 * 1024 * 1024);
 
     long start = System.nanoTime();
     MemIsolateException e =
@@ -132,7 +137,8 @@ class LimitsTest {
 
   @Test
   void aResultTooLargeToSerializeInTheHeapLeftIsReportedAsSuch() throws Exception {
-    // A graph of many small objects fills most of the budget; writing it needs Kryo's reference table
+    // A graph of many small objects fills most of the budget; writing it needs Kryo's reference
+    // table
     // and buffers on top, in a heap that is never collected.
     MemIsolateException e =
         Failures.of(
@@ -142,7 +148,8 @@ class LimitsTest {
                       // Stop 8 MiB short of the end: the callable itself returns normally.
                       Runtime heap = Runtime.getRuntime();
                       ArrayList<Object> graph = new ArrayList<>();
-                      while (heap.maxMemory() - (heap.totalMemory() - heap.freeMemory()) > 8 * MIB) {
+                      while (heap.maxMemory() - (heap.totalMemory() - heap.freeMemory())
+                          > 8 * MIB) {
                         for (int i = 0; i < 1000; i++) {
                           graph.add(new int[] {i});
                         }
@@ -157,7 +164,8 @@ class LimitsTest {
 
   @Test
   void spinningPastTheCpuBudgetIsKilledAndNamedAsSuch_whileWaitingCostsNothing() throws Exception {
-    try (Isolator cpuBound = Isolator.builder().maxCpuTime(Duration.ofMillis(900)).forwardChildOutput(false).build()) {
+    try (Isolator cpuBound =
+        Isolator.builder().maxCpuTime(Duration.ofMillis(900)).forwardChildOutput(false).build()) {
       long start = System.nanoTime();
       MemIsolateException e = Failures.of(() -> cpuBound.execute(Libc::spinForever));
       assertThat(e.reason()).isEqualTo(Reason.CPU_TIME_LIMIT_EXCEEDED);
@@ -180,14 +188,17 @@ class LimitsTest {
   void nativeMemoryWithinTheBudgetIsUsableAndBeyondItMallocFails() throws Exception {
     assertThat(limited.execute(() -> Libc.leakNative(128 * MIB) != 0)).isTrue();
     assertThat(limited.execute(() -> Libc.INSTANCE.malloc(512 * MIB) == null)).isTrue();
-    // The Java heap is not native memory: the whole heap budget stays usable under a small native one.
-    assertThat(limited.execute(() -> new byte[48 * 1024 * 1024].length)).isEqualTo(48 * 1024 * 1024);
+    // The Java heap is not native memory: the whole heap budget stays usable under a small native
+    // one.
+    assertThat(limited.execute(() -> new byte[48 * 1024 * 1024].length))
+        .isEqualTo(48 * 1024 * 1024);
   }
 
   @Test
   void nativeCodeCrashingOnAFailedMallocNamesTheLimit() throws Exception {
     MemIsolateException e = Failures.of(() -> limited.execute(() -> Libc.leakNative(512 * MIB)));
-    assertThat(e.reason()).isIn(Reason.CHILD_PROCESS_KILLED_BY_SIGNAL, Reason.NATIVE_MEMORY_LIMIT_EXCEEDED);
+    assertThat(e.reason())
+        .isIn(Reason.CHILD_PROCESS_KILLED_BY_SIGNAL, Reason.NATIVE_MEMORY_LIMIT_EXCEEDED);
     assertThat(e).hasMessageContaining("native memory limit of 256 MiB (RLIMIT_AS)");
   }
 
@@ -209,7 +220,9 @@ class LimitsTest {
     assertThat(e.category()).isEqualTo(Category.STATUS_UNKNOWN);
     assertThat(e).hasMessageContaining("native memory limit of 256 MiB (RLIMIT_AS)");
     CrashReport report = e.crashReport().orElseThrow();
-    assertThat(report.nativeAllocationFailure().orElseThrow()).startsWith("Native memory allocation");
-    assertThat(report.hsErrFile()).hasValueSatisfying(file -> assertThat(Files.exists(file)).isTrue());
+    assertThat(report.nativeAllocationFailure().orElseThrow())
+        .startsWith("Native memory allocation");
+    assertThat(report.hsErrFile())
+        .hasValueSatisfying(file -> assertThat(Files.exists(file)).isTrue());
   }
 }

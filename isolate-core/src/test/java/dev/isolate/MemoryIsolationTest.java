@@ -17,7 +17,8 @@ class MemoryIsolationTest {
 
   @Test
   void nativeLeaksAndHeapExhaustionInChildrenLeaveTheCallersMemoryAlone() throws Exception {
-    try (Isolator isolator = Isolator.builder().maxHeapBytes(256 * MIB).forwardChildOutput(false).build()) {
+    try (Isolator isolator =
+        Isolator.builder().maxHeapBytes(256 * MIB).forwardChildOutput(false).build()) {
       isolator.execute(() -> 0); // the worker image is up before measuring
       long before = ProcessTable.residentBytes();
 

@@ -32,7 +32,8 @@ class ObservabilityTest {
   @Test
   void theListenerHearsOfEveryOutcomeWithTheChildsUsage() throws Exception {
     BlockingQueue<CallRecord> records = new LinkedBlockingQueue<>();
-    try (Isolator isolator = Isolator.builder().listener(records::add).forwardChildOutput(false).build()) {
+    try (Isolator isolator =
+        Isolator.builder().listener(records::add).forwardChildOutput(false).build()) {
       assertThat(isolator.execute(() -> new byte[8 << 20].length)).isEqualTo(8 << 20);
       CallRecord returned = next(records);
       assertThat(returned.succeeded()).isTrue();
@@ -52,9 +53,12 @@ class ObservabilityTest {
       assertThat(crashed.childPid()).isPresent();
       assertThat(crashed.childCpuTime()).isPresent();
 
-      Failures.of(() -> isolator.execute(() -> {
-        throw new IllegalStateException("thrown in the child");
-      }));
+      Failures.of(
+          () ->
+              isolator.execute(
+                  () -> {
+                    throw new IllegalStateException("thrown in the child");
+                  }));
       CallRecord threw = next(records);
       assertThat(threw.reason()).hasValue(Reason.CALLABLE_THREW);
       assertThat(threw.signal()).isEmpty();
@@ -122,21 +126,34 @@ class ObservabilityTest {
 
     List<RecordedEvent> events = RecordingFile.readAllEvents(file);
     assertThat(events).hasSize(2);
-    RecordedEvent returned = events.stream().filter(e -> e.getString("outcome").equals("RETURNED")).findFirst().orElseThrow();
+    RecordedEvent returned =
+        events.stream()
+            .filter(e -> e.getString("outcome").equals("RETURNED"))
+            .findFirst()
+            .orElseThrow();
     assertThat(returned.getLong("childPid")).isPositive();
     assertThat(returned.getLong("childMaxRss")).isPositive();
     assertThat(returned.getDuration()).isPositive();
-    RecordedEvent crashed = events.stream().filter(e -> e.getString("outcome").equals("STATUS_UNKNOWN")).findFirst().orElseThrow();
+    RecordedEvent crashed =
+        events.stream()
+            .filter(e -> e.getString("outcome").equals("STATUS_UNKNOWN"))
+            .findFirst()
+            .orElseThrow();
     assertThat(crashed.getString("reason")).isEqualTo("CHILD_PROCESS_KILLED_BY_SIGNAL");
     assertThat(crashed.getString("signal")).isEqualTo("SIGABRT");
 
     // And the JDK's own tool prints them.
     Path jfr = Path.of(System.getProperty("java.home"), "bin", "jfr");
-    Process print = new ProcessBuilder(jfr.toString(), "print", "--events", "dev.isolate.IsolatedCall", file.toString())
-        .redirectErrorStream(true)
-        .start();
+    Process print =
+        new ProcessBuilder(
+                jfr.toString(), "print", "--events", "dev.isolate.IsolatedCall", file.toString())
+            .redirectErrorStream(true)
+            .start();
     String printed = new String(print.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(print.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(printed).contains("dev.isolate.IsolatedCall").contains("CHILD_PROCESS_KILLED_BY_SIGNAL").contains("SIGABRT");
+    assertThat(printed)
+        .contains("dev.isolate.IsolatedCall")
+        .contains("CHILD_PROCESS_KILLED_BY_SIGNAL")
+        .contains("SIGABRT");
   }
 }

@@ -35,8 +35,10 @@ class PreforkedPoolTest {
 
   @Test
   void withThePoolACallIsServedByAChildForkedBeforeIt() throws Exception {
-    try (Isolator isolator = Isolator.builder().preforkedChildren(2).forwardChildOutput(false).build()) {
-      // The first calls of a callable teach the worker image its shape, and use the spares forked before.
+    try (Isolator isolator =
+        Isolator.builder().preforkedChildren(2).forwardChildOutput(false).build()) {
+      // The first calls of a callable teach the worker image its shape, and use the spares forked
+      // before.
       for (int i = 0; i < 3; i++) {
         isolator.execute(PreforkedPoolTest::startedAtTicks);
       }
@@ -50,19 +52,22 @@ class PreforkedPoolTest {
 
   @Test
   void withoutThePoolEachCallForksItsOwnChild() throws Exception {
-    try (Isolator isolator = Isolator.builder().preforkedChildren(0).forwardChildOutput(false).build()) {
+    try (Isolator isolator =
+        Isolator.builder().preforkedChildren(0).forwardChildOutput(false).build()) {
       isolator.execute(() -> 0);
       Thread.sleep(1000);
       long sentAt = uptimeTicks();
       long forkedAt = isolator.execute(PreforkedPoolTest::startedAtTicks);
       assertThat(forkedAt).isGreaterThanOrEqualTo(sentAt - 2);
-      assertThat(ProcessTable.children(isolator.workerPid())).allMatch(child -> !child.endsWith(":S"));
+      assertThat(ProcessTable.children(isolator.workerPid()))
+          .allMatch(child -> !child.endsWith(":S"));
     }
   }
 
   @Test
   void sparesKilledFromOutsideAreReplacedAndCallsGoOn() throws Exception {
-    try (Isolator isolator = Isolator.builder().preforkedChildren(2).forwardChildOutput(false).build()) {
+    try (Isolator isolator =
+        Isolator.builder().preforkedChildren(2).forwardChildOutput(false).build()) {
       isolator.execute(() -> 0);
       List<String> spares = awaitSpares(isolator.workerPid(), 2);
       assertThat(spares).hasSize(2).allMatch(child -> child.endsWith(":S"));
@@ -74,11 +79,17 @@ class PreforkedPoolTest {
         assertThat(isolator.execute(() -> n * 2)).isEqualTo(n * 2);
       }
       // The pool fills up again (after a spare died, the next one waits a second).
-      assertThat(awaitSpares(isolator.workerPid(), 2)).hasSize(2).allMatch(child -> child.endsWith(":S")).noneMatch(spares::contains);
+      assertThat(awaitSpares(isolator.workerPid(), 2))
+          .hasSize(2)
+          .allMatch(child -> child.endsWith(":S"))
+          .noneMatch(spares::contains);
     }
   }
 
-  /** The worker image's children once it has {@code count} of them, all asleep; what it has after 10 s otherwise. */
+  /**
+   * The worker image's children once it has {@code count} of them, all asleep; what it has after 10
+   * s otherwise.
+   */
   private static List<String> awaitSpares(long workerPid, int count) throws Exception {
     List<String> children = ProcessTable.settledChildren(workerPid);
     for (int i = 0; i < 200 && children.size() != count; i++) {
@@ -90,7 +101,8 @@ class PreforkedPoolTest {
 
   @Test
   void aCallableTooLargeForASparesPipeGetsAChildOfItsOwn() throws Exception {
-    try (Isolator isolator = Isolator.builder().preforkedChildren(2).forwardChildOutput(false).build()) {
+    try (Isolator isolator =
+        Isolator.builder().preforkedChildren(2).forwardChildOutput(false).build()) {
       byte[] large = new byte[1 << 20];
       large[12345] = 7;
       for (int i = 0; i < 3; i++) {
@@ -106,7 +118,8 @@ class PreforkedPoolTest {
     static {
       if (!WHERE.isEmpty()) {
         try {
-          Files.writeString(Path.of(WHERE, Long.toString(ProcessHandle.current().pid())), "initialized");
+          Files.writeString(
+              Path.of(WHERE, Long.toString(ProcessHandle.current().pid())), "initialized");
         } catch (java.io.IOException e) {
           throw new java.io.UncheckedIOException(e);
         }
@@ -134,12 +147,14 @@ class PreforkedPoolTest {
       double ratio = 0.5;
       boolean flag = true;
       List<Integer> list = new ArrayList<>(List.of(1, 2, 3));
-      // The same lambdas over and over: the first call of each teaches the worker image its shape, and
+      // The same lambdas over and over: the first call of each teaches the worker image its shape,
+      // and
       // later calls are read through what it prepared.
       for (int i = 0; i < 4; i++) {
         int n = i;
         assertThat(isolator.execute(() -> 42)).isEqualTo(42);
-        assertThat(isolator.execute(() -> text + n + big + ratio + flag + list)).isEqualTo("captured" + n + big + ratio + flag + list);
+        assertThat(isolator.execute(() -> text + n + big + ratio + flag + list))
+            .isEqualTo("captured" + n + big + ratio + flag + list);
         assertThat(isolator.execute(() -> Traced.answer(n))).isEqualTo(n + 1);
         IsolatedCallable<ArrayList<String>> constructor = ArrayList::new;
         assertThat(isolator.execute(constructor)).isEmpty();
@@ -154,7 +169,8 @@ class PreforkedPoolTest {
       for (int i = 0; i < 8; i++) {
         assertThat(concurrent.get(i).get()).isEqualTo(i + 1);
       }
-      // Traced's initializer ran in children, each its own, and never in the worker image that forks them.
+      // Traced's initializer ran in children, each its own, and never in the worker image that
+      // forks them.
       try (var traces = Files.list(temp)) {
         List<String> pids = traces.map(p -> p.getFileName().toString()).toList();
         assertThat(pids).isNotEmpty().doesNotContain(Long.toString(workerPid));
@@ -162,7 +178,10 @@ class PreforkedPoolTest {
     }
   }
 
-  /** An enum's serializer reads its constants, which initializes it: such shapes are left to the child. */
+  /**
+   * An enum's serializer reads its constants, which initializes it: such shapes are left to the
+   * child.
+   */
   enum Colour {
     RED,
     GREEN
@@ -171,10 +190,12 @@ class PreforkedPoolTest {
   @Test
   void enumsAndRecordsRoundTripOnceTheirShapesArePrepared() throws Exception {
     record Pair(String name, Colour colour) {}
-    try (Isolator isolator = Isolator.builder().preforkedChildren(2).forwardChildOutput(false).build()) {
+    try (Isolator isolator =
+        Isolator.builder().preforkedChildren(2).forwardChildOutput(false).build()) {
       Pair pair = new Pair("p", Colour.GREEN);
       for (int i = 0; i < 4; i++) {
-        assertThat(isolator.execute(() -> new Pair(pair.name() + "!", Colour.RED))).isEqualTo(new Pair("p!", Colour.RED));
+        assertThat(isolator.execute(() -> new Pair(pair.name() + "!", Colour.RED)))
+            .isEqualTo(new Pair("p!", Colour.RED));
         assertThat(isolator.execute(() -> pair)).isEqualTo(pair);
       }
     }

@@ -26,7 +26,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ProcessHygieneTest {
 
   @Test
-  void killingTheCallerMidCallEndsItsWorkerImageAndChildWithinASecond(@TempDir Path temp) throws Exception {
+  void killingTheCallerMidCallEndsItsWorkerImageAndChildWithinASecond(@TempDir Path temp)
+      throws Exception {
     Path pidFile = temp.resolve("child.pid");
     Process caller =
         new ProcessBuilder(
@@ -39,7 +40,9 @@ class ProcessHygieneTest {
             .start();
     Path leftBehind = null;
     try {
-      BufferedReader out = new BufferedReader(new InputStreamReader(caller.getInputStream(), StandardCharsets.UTF_8));
+      BufferedReader out =
+          new BufferedReader(
+              new InputStreamReader(caller.getInputStream(), StandardCharsets.UTF_8));
       String line = out.readLine();
       assertThat(line).startsWith("worker ");
       String[] words = line.split(" ");
@@ -51,11 +54,13 @@ class ProcessHygieneTest {
 
       long killedAt = System.nanoTime();
       caller.destroyForcibly();
-      while ((isRunning(workerPid) || isRunning(childPid)) && System.nanoTime() - killedAt < Duration.ofSeconds(5).toNanos()) {
+      while ((isRunning(workerPid) || isRunning(childPid))
+          && System.nanoTime() - killedAt < Duration.ofSeconds(5).toNanos()) {
         Thread.sleep(5);
       }
       Duration gone = Duration.ofNanos(System.nanoTime() - killedAt);
-      System.out.printf("caller SIGKILLed: worker image and child gone after %d ms%n", gone.toMillis());
+      System.out.printf(
+          "caller SIGKILLed: worker image and child gone after %d ms%n", gone.toMillis());
       assertThat(isRunning(workerPid)).as("worker image %d", workerPid).isFalse();
       assertThat(isRunning(childPid)).as("child %d", childPid).isFalse();
       assertThat(gone).isLessThan(Duration.ofSeconds(1));
@@ -86,8 +91,10 @@ class ProcessHygieneTest {
 
   @ParameterizedTest(name = "preforkedChildren({0})")
   @ValueSource(ints = {0, 2})
-  void aChildHoldsOnlyItsStandardStreamsItsResultPipeAndTheJvmsReadOnlyFiles(int preforked) throws Exception {
-    try (Isolator isolator = Isolator.builder().preforkedChildren(preforked).forwardChildOutput(false).build()) {
+  void aChildHoldsOnlyItsStandardStreamsItsResultPipeAndTheJvmsReadOnlyFiles(int preforked)
+      throws Exception {
+    try (Isolator isolator =
+        Isolator.builder().preforkedChildren(preforked).forwardChildOutput(false).build()) {
       // A few calls first: with a pool, later children were forked while others waited as spares.
       for (int i = 0; i < 4; i++) {
         isolator.execute(() -> 0);
@@ -99,8 +106,15 @@ class ProcessHygieneTest {
                 try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
                   for (Path fd : fds.toList()) {
                     try {
-                      String flags = Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd.getFileName())).get(1);
-                      found.add(fd.getFileName() + " -> " + Files.readSymbolicLink(fd) + " " + flags.replaceAll("\\s+", " "));
+                      String flags =
+                          Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd.getFileName()))
+                              .get(1);
+                      found.add(
+                          fd.getFileName()
+                              + " -> "
+                              + Files.readSymbolicLink(fd)
+                              + " "
+                              + flags.replaceAll("\\s+", " "));
                     } catch (IOException closedMeanwhile) {
                       // The listing's own descriptor.
                     }
@@ -113,13 +127,15 @@ class ProcessHygieneTest {
       assertThat(descriptors).anyMatch(d -> d.startsWith("0 -> /dev/null"));
       assertThat(descriptors).anyMatch(d -> d.startsWith("1 -> pipe:"));
       assertThat(descriptors).anyMatch(d -> d.startsWith("2 -> pipe:"));
-      // Three pipes: standard output, standard error and the result; nothing of the worker's protocol,
+      // Three pipes: standard output, standard error and the result; nothing of the worker's
+      // protocol,
       // of other children, or of the caller.
       assertThat(descriptors.stream().filter(d -> d.contains("pipe:"))).hasSize(3);
       assertThat(descriptors).noneMatch(d -> d.contains("socket:") || d.contains("anon_inode:"));
       for (String d : descriptors) {
         if (!d.contains("pipe:") && !d.startsWith("0 -> ")) {
-          // Everything else is a file the JVM reads (jars, lib/modules, /dev/urandom), or this listing's own.
+          // Everything else is a file the JVM reads (jars, lib/modules, /dev/urandom), or this
+          // listing's own.
           String[] parts = d.split(" ");
           assertThat(parts[2]).as(d).startsWith("/");
           assertThat(Integer.parseInt(parts[4], 8) & 3).as("%s is open read-only", d).isZero();

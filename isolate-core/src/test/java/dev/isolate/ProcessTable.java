@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Reads /proc: this process's resident memory, threads and descriptors, and other processes' parents. */
+/**
+ * Reads /proc: this process's resident memory, threads and descriptors, and other processes'
+ * parents.
+ */
 final class ProcessTable {
   private ProcessTable() {}
 
@@ -54,7 +57,8 @@ final class ProcessTable {
     long deadline = System.nanoTime() + 5_000_000_000L;
     List<String> children = children(workerPid);
     while (System.nanoTime() < deadline
-        && (children.size() > SPARES || !children.stream().allMatch(child -> child.endsWith(":S")))) {
+        && (children.size() > SPARES
+            || !children.stream().allMatch(child -> child.endsWith(":S")))) {
       Thread.sleep(20);
       children = children(workerPid);
     }

@@ -32,7 +32,8 @@ class ResourceHygieneTest {
     try (Isolator isolator = Isolator.builder().forwardChildOutput(false).build()) {
       isolator.execute(() -> 0);
       int threadsBefore = Thread.activeCount();
-      // Earlier tests' worker images may still be exiting, their pipes closed by the JDK's process reaper.
+      // Earlier tests' worker images may still be exiting, their pipes closed by the JDK's process
+      // reaper.
       List<String> fdsBefore = settledDescriptors();
       long callerPid = ProcessHandle.current().pid();
       long workerPid = isolator.workerPid();
@@ -42,9 +43,15 @@ class ResourceHygieneTest {
       for (int i = 0; i < 1000; i++) {
         int n = i;
         if (i % 100 == 99) {
-          assertThatThrownBy(() -> isolator.execute(Libc::segfault)).isInstanceOf(CallableStatusUnknownException.class);
+          assertThatThrownBy(() -> isolator.execute(Libc::segfault))
+              .isInstanceOf(CallableStatusUnknownException.class);
         } else if (i % 100 == 98) {
-          assertThatThrownBy(() -> isolator.execute(() -> { throw new IllegalStateException("x"); }))
+          assertThatThrownBy(
+                  () ->
+                      isolator.execute(
+                          () -> {
+                            throw new IllegalStateException("x");
+                          }))
               .isInstanceOf(CallableExecutedException.class);
         } else {
           assertThat(isolator.execute(() -> n + 1)).isEqualTo(n + 1);
@@ -60,7 +67,9 @@ class ResourceHygieneTest {
       }
       assertThat(fdsAfter).containsExactlyInAnyOrderElementsOf(fdsBefore);
       List<String> callerChildren = ProcessTable.children(callerPid);
-      assertThat(callerChildren).containsExactlyInAnyOrderElementsOf(callerChildrenBefore).contains(workerPid + ":S");
+      assertThat(callerChildren)
+          .containsExactlyInAnyOrderElementsOf(callerChildrenBefore)
+          .contains(workerPid + ":S");
       // The worker image's children are all reaped, no zombie left: what remains are its spares.
       assertThat(ProcessTable.settledChildren(workerPid))
           .hasSizeLessThanOrEqualTo(ProcessTable.SPARES)

@@ -53,7 +53,11 @@ class RetryTest {
   @Test
   void notIdempotentRetriesACallThatDidNotExecute(@TempDir Path temp) throws Exception {
     try (Isolator single =
-        Isolator.builder().maxConcurrentCalls(1).maxQueuedCalls(0).forwardChildOutput(false).build()) {
+        Isolator.builder()
+            .maxConcurrentCalls(1)
+            .maxQueuedCalls(0)
+            .forwardChildOutput(false)
+            .build()) {
       CompletableFuture<Integer> blocker = Children.blockingCall(single, temp);
       List<Reason> retried = new CopyOnWriteArrayList<>();
       String runs = temp.resolve("runs").toString();
@@ -158,7 +162,8 @@ class RetryTest {
   }
 
   @Test
-  void whenTheAttemptsRunOutTheLastFailureCarriesTheEarlierOnes(@TempDir Path temp) throws Exception {
+  void whenTheAttemptsRunOutTheLastFailureCarriesTheEarlierOnes(@TempDir Path temp)
+      throws Exception {
     String runs = temp.resolve("runs").toString();
     MemIsolateException e =
         Failures.of(
@@ -193,7 +198,11 @@ class RetryTest {
                       throw new IllegalStateException("always");
                     }));
     assertThat(pauses)
-        .containsExactly(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(300));
+        .containsExactly(
+            Duration.ofMillis(100),
+            Duration.ofMillis(200),
+            Duration.ofMillis(300),
+            Duration.ofMillis(300));
   }
 
   @Test
@@ -251,7 +260,8 @@ class RetryTest {
     caller.join(30_000);
 
     assertThat(thrown.get())
-        .isInstanceOfSatisfying(MemIsolateException.class, e -> assertThat(e.reason()).isEqualTo(Reason.CANCELLED));
+        .isInstanceOfSatisfying(
+            MemIsolateException.class, e -> assertThat(e.reason()).isEqualTo(Reason.CANCELLED));
     assertThat(runs(temp.resolve("runs"))).isEqualTo(1);
   }
 
@@ -260,9 +270,11 @@ class RetryTest {
     Retry retry = Retry.idempotent();
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> retry.attempts(0))
         .hasMessage("attempts must be at least 1, got 0");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> retry.backoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> retry.backoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
         .hasMessageContaining("first <= max");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> retry.backoff(Duration.ofMillis(-1), Duration.ofSeconds(1)))
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> retry.backoff(Duration.ofMillis(-1), Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -83,11 +83,14 @@ class RoundTripTest {
   }
 
   @Test
-  void pathsTravelBothWays(@org.junit.jupiter.api.io.TempDir java.nio.file.Path temp) throws Exception {
+  void pathsTravelBothWays(@org.junit.jupiter.api.io.TempDir java.nio.file.Path temp)
+      throws Exception {
     java.nio.file.Path file = temp.resolve("written by the child");
     java.nio.file.Path returned =
         isolator.execute(
-            () -> java.nio.file.Files.writeString(file, "hello from " + ProcessHandle.current().pid()));
+            () ->
+                java.nio.file.Files.writeString(
+                    file, "hello from " + ProcessHandle.current().pid()));
     assertThat(returned).isEqualTo(file);
     assertThat(java.nio.file.Files.readString(file)).startsWith("hello from ");
   }
@@ -157,7 +160,11 @@ class RoundTripTest {
   @Test
   void submitCompletesWithTheValueOrTheSameExceptionExecuteThrows() throws Exception {
     CompletableFuture<String> value = isolator.submit(() -> "async");
-    CompletableFuture<Integer> failure = isolator.submit(() -> { throw new IllegalArgumentException("no"); });
+    CompletableFuture<Integer> failure =
+        isolator.submit(
+            () -> {
+              throw new IllegalArgumentException("no");
+            });
 
     assertThat(value.get(30, TimeUnit.SECONDS)).isEqualTo("async");
     assertThatThrownBy(() -> failure.get(30, TimeUnit.SECONDS))
@@ -167,7 +174,9 @@ class RoundTripTest {
             CallableExecutedException.class,
             e -> {
               assertThat(e.reason()).isEqualTo(Reason.CALLABLE_THREW);
-              assertThat(e.getCause()).isInstanceOf(IllegalArgumentException.class).hasMessage("no");
+              assertThat(e.getCause())
+                  .isInstanceOf(IllegalArgumentException.class)
+                  .hasMessage("no");
             });
   }
 
@@ -175,7 +184,8 @@ class RoundTripTest {
   void staticFrontDoorRunsInAChild() throws Exception {
     int callerPid = (int) ProcessHandle.current().pid();
     assertThat(MemIsolate.executeInIsolatedProcess(() -> 6 * 7)).isEqualTo(42);
-    assertThat(MemIsolate.executeInIsolatedProcess(() -> Libc.INSTANCE.getpid())).isNotEqualTo(callerPid);
+    assertThat(MemIsolate.executeInIsolatedProcess(() -> Libc.INSTANCE.getpid()))
+        .isNotEqualTo(callerPid);
   }
 
   @Test
@@ -203,10 +213,12 @@ class RoundTripTest {
               });
       // PR_SET_PDEATHSIG took the child down with its worker image.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (ProcessHandle.of(childPid).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) {
+      while (ProcessHandle.of(childPid).map(ProcessHandle::isAlive).orElse(false)
+          && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
-      assertThat(ProcessHandle.of(childPid).map(ProcessHandle::isAlive)).isNotEqualTo(java.util.Optional.of(true));
+      assertThat(ProcessHandle.of(childPid).map(ProcessHandle::isAlive))
+          .isNotEqualTo(java.util.Optional.of(true));
       // The next call starts a fresh worker image.
       assertThat(own.execute(() -> 6 * 7)).isEqualTo(42);
       assertThat(own.workerPid()).isNotEqualTo(workerPid);

@@ -31,14 +31,21 @@ import org.junit.jupiter.api.condition.OS;
 @Timeout(7200)
 class SoakTest {
   private static final int CALLERS = 2;
-  private static final int CALLS_PER_CALLER = Integer.getInteger("isolate.soak.calls", 100_000) / CALLERS;
+  private static final int CALLS_PER_CALLER =
+      Integer.getInteger("isolate.soak.calls", 100_000) / CALLERS;
   private static final Duration STUCK = Duration.ofSeconds(10);
-  /** Lower it to replace worker images more often than in production, to hunt for trouble around a replacement. */
-  private static final long RECYCLE_AFTER_CALLS = Long.getLong("isolate.soak.recycleAfterCalls", 10_000);
+
+  /**
+   * Lower it to replace worker images more often than in production, to hunt for trouble around a
+   * replacement.
+   */
+  private static final long RECYCLE_AFTER_CALLS =
+      Long.getLong("isolate.soak.recycleAfterCalls", 10_000);
 
   @Test
   void hundredThousandCallsOnOneIsolatorNeitherFailNorGrowTheWorker() throws Exception {
-    try (Isolator isolator = Isolator.builder()
+    try (Isolator isolator =
+        Isolator.builder()
             .timeout(Duration.ofSeconds(60))
             .recycleAfterCalls(RECYCLE_AFTER_CALLS)
             .forwardChildOutput(false)
@@ -65,7 +72,8 @@ class SoakTest {
                         throw new AssertionError("call " + n + " returned " + value);
                       }
                     } catch (MemIsolateException | RuntimeException | AssertionError e) {
-                      failures.add(new AssertionError("call " + n + " of caller " + caller + " failed", e));
+                      failures.add(
+                          new AssertionError("call " + n + " of caller " + caller + " failed", e));
                     }
                     callStartedAt.set(caller, 0);
                     slowestNanos.accumulateAndGet(System.nanoTime() - callStart, Math::max);
@@ -96,7 +104,8 @@ class SoakTest {
       samples.add(sample(isolator, CALLS_PER_CALLER * CALLERS));
       String summary =
           String.format(
-              "soak: %d calls by %d callers in %.0f s, %d failures, %d worker images, slowest call %.1f ms%n%s%n",
+              "soak: %d calls by %d callers in %.0f s, %d failures, %d worker images, slowest call"
+                  + " %.1f ms%n%s%n",
               CALLS_PER_CALLER * CALLERS,
               CALLERS,
               (System.nanoTime() - start) / 1e9,
@@ -116,7 +125,8 @@ class SoakTest {
   private static String sample(Isolator isolator, int calls) {
     long pid = isolator.workerPid();
     return String.format(
-        "after %6d calls: worker %d rss %d KiB heap used %d KiB", calls, pid, rssKiB(pid), isolator.workerHeapUsedBytes() >> 10);
+        "after %6d calls: worker %d rss %d KiB heap used %d KiB",
+        calls, pid, rssKiB(pid), isolator.workerHeapUsedBytes() >> 10);
   }
 
   private static long rssOf(String sample) {
@@ -137,7 +147,10 @@ class SoakTest {
     return 0;
   }
 
-  /** Every worker image of this JVM and each of its children: state, kernel wait channel, native stacks. */
+  /**
+   * Every worker image of this JVM and each of its children: state, kernel wait channel, native
+   * stacks.
+   */
   private static void dumpEveryWorkerAndChild() throws IOException, InterruptedException {
     StringBuilder report = new StringBuilder("a call took longer than " + STUCK + "\n");
     for (String worker : ProcessTable.children(ProcessHandle.current().pid())) {
@@ -155,13 +168,16 @@ class SoakTest {
     StringBuilder text = new StringBuilder("== " + what + " " + pid + "\n");
     try {
       text.append("stat: ").append(Files.readString(Path.of("/proc/" + pid + "/stat")));
-      text.append("wchan: ").append(Files.readString(Path.of("/proc/" + pid + "/wchan"))).append('\n');
+      text.append("wchan: ")
+          .append(Files.readString(Path.of("/proc/" + pid + "/wchan")))
+          .append('\n');
     } catch (IOException gone) {
       return text.append("gone\n").toString();
     }
     try {
       Process gdb =
-          new ProcessBuilder("gdb", "-p", Long.toString(pid), "-batch", "-ex", "thread apply all bt 30")
+          new ProcessBuilder(
+                  "gdb", "-p", Long.toString(pid), "-batch", "-ex", "thread apply all bt 30")
               .redirectErrorStream(true)
               .start();
       byte[] out = gdb.getInputStream().readAllBytes();

@@ -13,7 +13,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
-/** Worker images are recycled before their heap fills, restarted when they die, and not retried forever. */
+/**
+ * Worker images are recycled before their heap fills, restarted when they die, and not retried
+ * forever.
+ */
 @EnabledOnOs(OS.LINUX)
 @Timeout(300)
 class WorkerLifecycleTest {
@@ -21,7 +24,8 @@ class WorkerLifecycleTest {
   @Test
   void aWorkerImageIsReplacedBetweenCallsWithoutFailingOrDisturbingOne() throws Exception {
     // Recycle as soon as possible: every worker image is replaced once its successor is warm.
-    try (Isolator isolator = Isolator.builder().recycleAtHeapBytes(1).forwardChildOutput(false).build()) {
+    try (Isolator isolator =
+        Isolator.builder().recycleAtHeapBytes(1).forwardChildOutput(false).build()) {
       Set<Long> workers = new HashSet<>();
       List<CompletableFuture<Void>> callers = new ArrayList<>();
       long[] slowestNanos = new long[2];
@@ -47,7 +51,8 @@ class WorkerLifecycleTest {
                     } catch (MemIsolateException e) {
                       throw new AssertionError("call " + n + " of caller " + caller + " failed", e);
                     }
-                    slowestNanos[caller] = Math.max(slowestNanos[caller], System.nanoTime() - start);
+                    slowestNanos[caller] =
+                        Math.max(slowestNanos[caller], System.nanoTime() - start);
                     synchronized (workers) {
                       workers.add(isolator.workerPid());
                     }
@@ -58,15 +63,22 @@ class WorkerLifecycleTest {
       assertThat(isolator.workersLaunched()).isGreaterThanOrEqualTo(3);
       assertThat(workers).hasSizeGreaterThanOrEqualTo(3);
       System.out.printf(
-          "recycling: %d worker images for 600 calls, slowest call %.1f ms (300 ms of it the callable's sleep)%n",
+          "recycling: %d worker images for 600 calls, slowest call %.1f ms (300 ms of it the"
+              + " callable's sleep)%n",
           isolator.workersLaunched(), Math.max(slowestNanos[0], slowestNanos[1]) / 1e6);
-      // Retired worker images exit once their calls are done; only the serving one and maybe a starting successor remain.
+      // Retired worker images exit once their calls are done; only the serving one and maybe a
+      // starting successor remain.
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (ProcessTable.children(ProcessHandle.current().pid()).stream().filter(p -> workers.contains(pidOf(p))).count() > 2
+      while (ProcessTable.children(ProcessHandle.current().pid()).stream()
+                  .filter(p -> workers.contains(pidOf(p)))
+                  .count()
+              > 2
           && System.nanoTime() < deadline) {
         Thread.sleep(50);
       }
-      assertThat(ProcessTable.children(ProcessHandle.current().pid()).stream().filter(p -> workers.contains(pidOf(p))))
+      assertThat(
+              ProcessTable.children(ProcessHandle.current().pid()).stream()
+                  .filter(p -> workers.contains(pidOf(p))))
           .hasSizeLessThanOrEqualTo(2);
     }
   }
@@ -78,7 +90,10 @@ class WorkerLifecycleTest {
   @Test
   void repeatedStartFailuresAreReportedWithTheWorkersStderrAndThenSpacedOut() {
     try (Isolator broken =
-        Isolator.builder().jvmOptions(List.of("-XX:+NoSuchOptionAnywhere")).forwardChildOutput(false).build()) {
+        Isolator.builder()
+            .jvmOptions(List.of("-XX:+NoSuchOptionAnywhere"))
+            .forwardChildOutput(false)
+            .build()) {
       for (int attempt = 1; attempt <= 3; attempt++) {
         MemIsolateException e = Failures.of(() -> broken.execute(() -> 1));
         assertThat(e.reason()).isEqualTo(Reason.WORKER_START_FAILED);

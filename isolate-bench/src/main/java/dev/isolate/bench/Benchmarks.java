@@ -29,22 +29,30 @@ import java.util.stream.Collectors;
  *
  * <p>A plain harness rather than JMH: one run compares in-process calls, isolated calls, a fresh
  * {@code java} process per call and a C program, each with per-call samples (median, p99), and JMH
- * cannot time external processes call by call. Run it from the repository root with
- * {@code mvn -q -DskipTests -Pbench -pl isolate-bench -am package exec:exec} ({@code -Dbench.quick=true} for a
+ * cannot time external processes call by call. Run it from the repository root with {@code mvn -q
+ * -DskipTests -Pbench -pl isolate-bench -am package exec:exec} ({@code -Dbench.quick=true} for a
  * short run; see {@link Settings} for the counts).
  */
 public final class Benchmarks {
   private static final String WORKER_MAIN = "dev.isolate.internal.worker.WorkerMain";
   private static final long MIB = 1024L * 1024;
-  /** Heap for the children of the bandwidth and compute runs: a 64 MiB result and its serialized copy. */
+
+  /**
+   * Heap for the children of the bandwidth and compute runs: a 64 MiB result and its serialized
+   * copy.
+   */
   private static final long BIG_HEAP_BYTES = 512 * MIB;
+
   /** In-process calls are timed 100 times as often as isolated ones: they are that much cheaper. */
   private static final int IN_PROCESS_CALLS_PER_ISOLATED_CALL = 100;
+
   /** Enough for C2 to compile the trivial call path before it is timed. */
   private static final int IN_PROCESS_WARM_UP_CALLS = 100_000;
+
   private static final int FRESH_JVM_WARM_UP_CALLS = 2;
   private static final int CALLER_THREADS_MANY = 4;
   private static final String NOT_FOUND = ForkFloor.SKIPPED;
+
   /**
    * The pause before each call of the paced runs: an isolator that is not saturated, as most are,
    * whose worker image refills its pre-forked pool between calls.
@@ -62,7 +70,8 @@ public final class Benchmarks {
   /**
    * Runs every benchmark, prints the tables and writes them into the file given by {@code --out=}.
    *
-   * @param args {@code --out=<BENCHMARKS.md> --c-source=<fork_floor.c> --build-dir=<directory> [--quick]}
+   * @param args {@code --out=<BENCHMARKS.md> --c-source=<fork_floor.c> --build-dir=<directory>
+   *     [--quick]}
    */
   public static void main(String[] args) throws Exception {
     Settings settings = Settings.parse(args, System.getProperties());
@@ -89,7 +98,8 @@ public final class Benchmarks {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     String classPath = System.getProperty("java.class.path");
     Kryo kryo = new Kryo();
-    List<String> freshCall = List.of(java.toString(), "-cp", classPath, FreshJvmCall.class.getName());
+    List<String> freshCall =
+        List.of(java.toString(), "-cp", classPath, FreshJvmCall.class.getName());
     Samples freshKryo =
         time(
             () -> kryo.readClassAndObject(new Input(runToEnd(freshCall))),
@@ -97,7 +107,8 @@ public final class Benchmarks {
             settings.freshCalls(),
             result -> Integer.valueOf(Workloads.TRIVIAL_RESULT).equals(result),
             "fresh JVM call");
-    List<String> freshHello = List.of(java.toString(), "-cp", classPath, FreshJvmHello.class.getName());
+    List<String> freshHello =
+        List.of(java.toString(), "-cp", classPath, FreshJvmHello.class.getName());
     Samples freshPlain =
         time(
             () -> new String(runToEnd(freshHello), StandardCharsets.UTF_8),
@@ -112,7 +123,8 @@ public final class Benchmarks {
     Optional<Samples> cFloorResident = Optional.empty();
     if (floor.isPresent()) {
       cFloor = Optional.of(floor.get().run(settings.warmUpCalls(), settings.calls(), 0));
-      cFloorResident = Optional.of(floor.get().run(settings.warmUpCalls(), settings.calls(), residentMiB));
+      cFloorResident =
+          Optional.of(floor.get().run(settings.warmUpCalls(), settings.calls(), residentMiB));
     }
 
     int computeBytes = Math.toIntExact(settings.computeMiB() * MIB);
@@ -123,9 +135,12 @@ public final class Benchmarks {
     long crcExpected = crc.call();
     int inProcessComputeCalls = Math.max(settings.computeCalls(), 10);
     int computeWarmUp = settings.quick() ? 2 : 10;
-    Samples fnvInProcess = time(fnv::call, computeWarmUp, inProcessComputeCalls, h -> h == fnvExpected, "FNV-1a");
-    Samples crcInProcess = time(crc::call, computeWarmUp, inProcessComputeCalls, h -> h == crcExpected, "CRC32");
-    Samples fillInProcess = time(fill::call, computeWarmUp, inProcessComputeCalls, n -> n == computeBytes, "fill");
+    Samples fnvInProcess =
+        time(fnv::call, computeWarmUp, inProcessComputeCalls, h -> h == fnvExpected, "FNV-1a");
+    Samples crcInProcess =
+        time(crc::call, computeWarmUp, inProcessComputeCalls, h -> h == crcExpected, "CRC32");
+    Samples fillInProcess =
+        time(fill::call, computeWarmUp, inProcessComputeCalls, n -> n == computeBytes, "fill");
 
     Samples bandwidth;
     Samples fnvIsolated;
@@ -134,10 +149,33 @@ public final class Benchmarks {
     try (Isolator isolator = Isolator.builder().maxHeapBytes(BIG_HEAP_BYTES).build()) {
       IsolatedCallable<byte[]> big = Workloads.bigResult(Workloads.BIG_RESULT_BYTES);
       bandwidth =
-          time(() -> isolator.execute(big), 1, settings.bandwidthCalls(), Benchmarks::isBigResult, "64 MiB result");
-      fnvIsolated = time(() -> isolator.execute(fnv), 1, settings.computeCalls(), h -> h == fnvExpected, "FNV-1a");
-      crcIsolated = time(() -> isolator.execute(crc), 1, settings.computeCalls(), h -> h == crcExpected, "CRC32");
-      fillIsolated = time(() -> isolator.execute(fill), 1, settings.computeCalls(), n -> n == computeBytes, "fill");
+          time(
+              () -> isolator.execute(big),
+              1,
+              settings.bandwidthCalls(),
+              Benchmarks::isBigResult,
+              "64 MiB result");
+      fnvIsolated =
+          time(
+              () -> isolator.execute(fnv),
+              1,
+              settings.computeCalls(),
+              h -> h == fnvExpected,
+              "FNV-1a");
+      crcIsolated =
+          time(
+              () -> isolator.execute(crc),
+              1,
+              settings.computeCalls(),
+              h -> h == crcExpected,
+              "CRC32");
+      fillIsolated =
+          time(
+              () -> isolator.execute(fill),
+              1,
+              settings.computeCalls(),
+              n -> n == computeBytes,
+              "fill");
     }
 
     StringBuilder out = new StringBuilder();
@@ -148,31 +186,53 @@ public final class Benchmarks {
             .row(latencyCells("in-process, `callable.call()`", inProcess))
             .row(latencyCells("isolated, pool off (`preforkedChildren(0)`)", poolOff.trivial()))
             .row(latencyCells("isolated, pool on (default builder)", poolOn.trivial()))
-            .row(latencyCells("isolated, pool off, calls " + PACE_MILLIS + " ms apart", poolOff.paced()))
-            .row(latencyCells("isolated, pool on, calls " + PACE_MILLIS + " ms apart", poolOn.paced()))
+            .row(
+                latencyCells(
+                    "isolated, pool off, calls " + PACE_MILLIS + " ms apart", poolOff.paced()))
+            .row(
+                latencyCells(
+                    "isolated, pool on, calls " + PACE_MILLIS + " ms apart", poolOn.paced()))
             .row(latencyCells("fresh `java` per call, Kryo result (`FreshJvmCall`)", freshKryo))
             .row(latencyCells("fresh `java` per call, hello world (`FreshJvmHello`)", freshPlain))
             .row(latencyCells("C fork floor (`fork_floor.c`)", cFloor))
-            .row(latencyCells("C fork floor, parent with " + residentMiB + " MiB resident", cFloorResident));
+            .row(
+                latencyCells(
+                    "C fork floor, parent with " + residentMiB + " MiB resident", cFloorResident));
     Table ratios =
         new Table("comparison", "median", "p99")
-            .row(ratioCells("isolated, pool on, paced: times faster than a fresh JVM with Kryo", freshKryo, poolOn.paced()))
-            .row(ratioCells("isolated, pool on: times faster than a fresh JVM with Kryo", freshKryo, poolOn.trivial()))
-            .row(ratioCells("isolated, pool off: times faster than a fresh JVM with Kryo", freshKryo, poolOff.trivial()))
+            .row(
+                ratioCells(
+                    "isolated, pool on, paced: times faster than a fresh JVM with Kryo",
+                    freshKryo,
+                    poolOn.paced()))
+            .row(
+                ratioCells(
+                    "isolated, pool on: times faster than a fresh JVM with Kryo",
+                    freshKryo,
+                    poolOn.trivial()))
+            .row(
+                ratioCells(
+                    "isolated, pool off: times faster than a fresh JVM with Kryo",
+                    freshKryo,
+                    poolOff.trivial()))
             .row(ratioCells("isolated, pool on: times the C fork floor", poolOn.trivial(), cFloor))
-            .row(ratioCells("isolated, pool off: times the C fork floor", poolOff.trivial(), cFloor));
+            .row(
+                ratioCells(
+                    "isolated, pool off: times the C fork floor", poolOff.trivial(), cFloor));
     section(
         out,
         "1. Trivial call latency",
         String.format(
             Locale.ROOT,
-            "Calls one at a time, after warm-up, of a callable that returns the int 42: directly (after %,d JIT"
-                + " warm-up calls; the time is mostly `System.nanoTime` itself); through an `Isolator` with the"
-                + " pre-forked pool off (a fork per call) and on, back to back and again with a pause of %d ms before"
-                + " each call (not timed), the pace at which the pool refills between calls; through a new `java` process per call that runs"
-                + " the callable and writes its result with Kryo to stdout for the harness to decode, and one that"
-                + " only prints a line; and, as the floor, a C program doing pipe, fork, a 4-byte answer and"
-                + " `waitpid`, alone and again holding as much touched memory as the pool-off worker image's RSS.",
+            "Calls one at a time, after warm-up, of a callable that returns the int 42: directly"
+                + " (after %,d JIT warm-up calls; the time is mostly `System.nanoTime` itself);"
+                + " through an `Isolator` with the pre-forked pool off (a fork per call) and on,"
+                + " back to back and again with a pause of %d ms before each call (not timed), the"
+                + " pace at which the pool refills between calls; through a new `java` process per"
+                + " call that runs the callable and writes its result with Kryo to stdout for the"
+                + " harness to decode, and one that only prints a line; and, as the floor, a C"
+                + " program doing pipe, fork, a 4-byte answer and `waitpid`, alone and again"
+                + " holding as much touched memory as the pool-off worker image's RSS.",
             IN_PROCESS_WARM_UP_CALLS,
             PACE_MILLIS),
         latency,
@@ -189,8 +249,9 @@ public final class Benchmarks {
         "2. Throughput",
         String.format(
             Locale.ROOT,
-            "Callers sharing one `Isolator`, each calling `execute` with the trivial callable in a loop for %s s"
-                + " after %s s of warm-up; the rate counts until the last call in flight has returned.",
+            "Callers sharing one `Isolator`, each calling `execute` with the trivial callable in a"
+                + " loop for %s s after %s s of warm-up; the rate counts until the last call in"
+                + " flight has returned.",
             trimmed(settings.seconds()),
             trimmed(warmUpSeconds())),
         throughput);
@@ -207,20 +268,25 @@ public final class Benchmarks {
     section(
         out,
         "3. Result bandwidth",
-        "A callable that allocates a 64 MiB `byte[]` in the child and returns it (`maxHeapBytes` 512 MiB, pool on):"
-            + " the time from `execute` to the array in the caller, and 64 MiB (67.1 MB) divided by the median.",
+        "A callable that allocates a 64 MiB `byte[]` in the child and returns it (`maxHeapBytes`"
+            + " 512 MiB, pool on): the time from `execute` to the array in the caller, and 64 MiB"
+            + " (67.1 MB) divided by the median.",
         bandwidthTable);
 
     Table rss =
         new Table("what", "RSS")
-            .row("worker image after the trivial calls, pool off", Format.mib(poolOff.workerRssBytes()))
-            .row("worker image after the trivial calls, pool on", Format.mib(poolOn.workerRssBytes()));
+            .row(
+                "worker image after the trivial calls, pool off",
+                Format.mib(poolOff.workerRssBytes()))
+            .row(
+                "worker image after the trivial calls, pool on",
+                Format.mib(poolOn.workerRssBytes()));
     section(
         out,
         "4. Worker image RSS",
-        "`VmRSS` in `/proc/<pid>/status` of the worker image (the child of the benchmark JVM running `WorkerMain`),"
-            + " read right after the trivial-call latency run. Pre-forked children share its pages copy-on-write and"
-            + " are not counted.",
+        "`VmRSS` in `/proc/<pid>/status` of the worker image (the child of the benchmark JVM"
+            + " running `WorkerMain`), read right after the trivial-call latency run. Pre-forked"
+            + " children share its pages copy-on-write and are not counted.",
         rss);
 
     String size = settings.computeMiB() + " MiB";
@@ -239,20 +305,30 @@ public final class Benchmarks {
     section(
         out,
         "5. Java compute in the child",
-        "A callable that fills " + size + " itself (a 4 KiB pattern doubled with `System.arraycopy`) and hashes it"
-            + " with 64-bit FNV-1a in a plain Java loop, timed in-process after JIT warm-up and isolated, where the"
-            + " child runs it in the interpreter; then the same bytes through `java.util.zip.CRC32`, whose work is"
-            + " native code, to show what native code costs in the child. Isolated times include the call itself"
-            + " (fork or pool, 8-byte result); the fill-only rows show what allocating and filling the bytes costs"
-            + " on each side, the child's heap pages being touched for the first time.",
+        "A callable that fills "
+            + size
+            + " itself (a 4 KiB pattern doubled with `System.arraycopy`) and hashes it with 64-bit"
+            + " FNV-1a in a plain Java loop, timed in-process after JIT warm-up and isolated, where"
+            + " the child runs it in the interpreter; then the same bytes through"
+            + " `java.util.zip.CRC32`, whose work is native code, to show what native code costs in"
+            + " the child. Isolated times include the call itself (fork or pool, 8-byte result);"
+            + " the fill-only rows show what allocating and filling the bytes costs on each side,"
+            + " the child's heap pages being touched for the first time.",
         compute,
         computeRatios);
     return out.toString();
   }
 
-  /** The trivial-call latency (back to back, and paced), worker RSS and throughput of one isolator configuration. */
+  /**
+   * The trivial-call latency (back to back, and paced), worker RSS and throughput of one isolator
+   * configuration.
+   */
   private record IsolatedRun(
-      Samples trivial, Samples paced, long workerRssBytes, Throughput oneThread, Throughput manyThreads) {}
+      Samples trivial,
+      Samples paced,
+      long workerRssBytes,
+      Throughput oneThread,
+      Throughput manyThreads) {}
 
   /** Calls completed by {@code threads} callers in {@code nanos}. */
   private record Throughput(int threads, long calls, long nanos) {
@@ -275,19 +351,30 @@ public final class Benchmarks {
       workers.removeAll(before);
       if (workers.size() != 1) {
         throw new IllegalStateException(
-            "expected one new worker image among this JVM's children after the calls " + name + ", found pids "
+            "expected one new worker image among this JVM's children after the calls "
+                + name
+                + ", found pids "
                 + workers);
       }
       long rss = rssBytes(workers.iterator().next());
-      Samples paced = timePaced(() -> isolator.execute(trivial), settings.calls(), isTrivialResult, "paced call, " + name);
+      Samples paced =
+          timePaced(
+              () -> isolator.execute(trivial),
+              settings.calls(),
+              isTrivialResult,
+              "paced call, " + name);
       Throughput one = throughput(isolator, 1);
       Throughput many = throughput(isolator, CALLER_THREADS_MANY);
       return new IsolatedRun(samples, paced, rss, one, many);
     }
   }
 
-  /** Times {@code calls} calls one at a time after {@code warmUp} untimed ones, checking every result. */
-  private static <T> Samples time(Callable<T> call, int warmUp, int calls, Predicate<T> expected, String what)
+  /**
+   * Times {@code calls} calls one at a time after {@code warmUp} untimed ones, checking every
+   * result.
+   */
+  private static <T> Samples time(
+      Callable<T> call, int warmUp, int calls, Predicate<T> expected, String what)
       throws Exception {
     for (int i = 0; i < warmUp; i++) {
       check(call.call(), expected, what);
@@ -303,7 +390,8 @@ public final class Benchmarks {
   }
 
   /** Times {@code calls} calls, each after a pause of {@link #PACE_MILLIS} that is not timed. */
-  private static <T> Samples timePaced(Callable<T> call, int calls, Predicate<T> expected, String what) throws Exception {
+  private static <T> Samples timePaced(
+      Callable<T> call, int calls, Predicate<T> expected, String what) throws Exception {
     long[] nanos = new long[calls];
     for (int i = 0; i < calls; i++) {
       Thread.sleep(PACE_MILLIS);
@@ -323,7 +411,10 @@ public final class Benchmarks {
 
   private static boolean isBigResult(byte[] result) {
     int length = Workloads.BIG_RESULT_BYTES;
-    return result.length == length && result[0] == 1 && result[length / 2] == 2 && result[length - 1] == 3;
+    return result.length == length
+        && result[0] == 1
+        && result[length / 2] == 2
+        && result[length - 1] == 3;
   }
 
   private double warmUpSeconds() {
@@ -364,7 +455,8 @@ public final class Benchmarks {
 
   /** Runs {@code command} to its end and returns its standard output; its stderr goes to ours. */
   private static byte[] runToEnd(List<String> command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Process process =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     byte[] output = process.getInputStream().readAllBytes();
     int status = process.waitFor();
     if (status != 0) {
@@ -384,7 +476,9 @@ public final class Benchmarks {
 
   private static String commandLine(long pid) {
     try {
-      return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8)
+      return new String(
+              Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+              StandardCharsets.UTF_8)
           .replace('\0', ' ');
     } catch (IOException gone) {
       return "";
@@ -392,7 +486,9 @@ public final class Benchmarks {
   }
 
   private static long rssBytes(long pid) throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"), StandardCharsets.UTF_8)) {
+    for (String line :
+        Files.readAllLines(
+            Path.of("/proc", Long.toString(pid), "status"), StandardCharsets.UTF_8)) {
       if (line.startsWith("VmRSS:")) {
         return Long.parseLong(line.substring("VmRSS:".length()).replace("kB", "").strip()) * 1024;
       }
@@ -402,15 +498,23 @@ public final class Benchmarks {
 
   private static String[] latencyCells(String what, Samples samples) {
     return new String[] {
-      what, Integer.toString(samples.count()), Format.duration(samples.median()), Format.duration(samples.p99())
+      what,
+      Integer.toString(samples.count()),
+      Format.duration(samples.median()),
+      Format.duration(samples.p99())
     };
   }
 
   private static String[] latencyCells(String what, Optional<Samples> samples) {
-    return samples.isPresent() ? latencyCells(what, samples.get()) : new String[] {what, NOT_FOUND, NOT_FOUND, NOT_FOUND};
+    return samples.isPresent()
+        ? latencyCells(what, samples.get())
+        : new String[] {what, NOT_FOUND, NOT_FOUND, NOT_FOUND};
   }
 
-  /** How many times as long as {@code denominator} {@code numerator} takes, at the median and the p99. */
+  /**
+   * How many times as long as {@code denominator} {@code numerator} takes, at the median and the
+   * p99.
+   */
   private static String[] ratioCells(String what, Samples numerator, Samples denominator) {
     return new String[] {
       what,
@@ -419,7 +523,8 @@ public final class Benchmarks {
     };
   }
 
-  private static String[] ratioCells(String what, Samples numerator, Optional<Samples> denominator) {
+  private static String[] ratioCells(
+      String what, Samples numerator, Optional<Samples> denominator) {
     return denominator.isPresent()
         ? ratioCells(what, numerator, denominator.get())
         : new String[] {what, NOT_FOUND, NOT_FOUND};
@@ -446,6 +551,9 @@ public final class Benchmarks {
 
   /** Seconds with at most two decimals and no trailing zeros: 3, 0.3, 0.1. */
   private static String trimmed(double seconds) {
-    return BigDecimal.valueOf(seconds).setScale(2, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
+    return BigDecimal.valueOf(seconds)
+        .setScale(2, RoundingMode.HALF_UP)
+        .stripTrailingZeros()
+        .toPlainString();
   }
 }

@@ -16,11 +16,14 @@ final class BenchmarksFile {
 
   private static final String HEADING =
       "# Benchmarks\n\n"
-          + "Written by `isolate-bench` (`dev.isolate.bench.Benchmarks`): each run replaces what lies between the\n"
+          + "Written by `isolate-bench` (`dev.isolate.bench.Benchmarks`): each run replaces what"
+          + " lies between the\n"
           + "`bench:begin` and `bench:end` markers and keeps the rest of this file.\n\n";
   private static final String BY_HAND =
-      "\n## Where the time goes\n\n"
-          + "Filled by hand from a profile (for example `perf record -g` of the worker image and its children\n"
+      "\n"
+          + "## Where the time goes\n\n"
+          + "Filled by hand from a profile (for example `perf record -g` of the worker image and"
+          + " its children\n"
           + "during a run); the harness never writes here. Not filled in yet.\n";
 
   private BenchmarksFile() {}
@@ -41,7 +44,12 @@ final class BenchmarksFile {
       int end = begin < 0 ? -1 : old.indexOf(END, begin);
       if (end < 0) {
         throw new IllegalStateException(
-            file + " has no " + BEGIN + " ... " + END + " pair: the harness writes only between them; add both"
+            file
+                + " has no "
+                + BEGIN
+                + " ... "
+                + END
+                + " pair: the harness writes only between them; add both"
                 + " markers where the generated tables belong, or move the file away");
       }
       content = old.substring(0, begin) + generated + old.substring(end + END.length());
@@ -53,7 +61,8 @@ final class BenchmarksFile {
     Path temporary = Files.createTempFile(directory, ".BENCHMARKS", ".md");
     try {
       Files.writeString(temporary, content, StandardCharsets.UTF_8);
-      Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(temporary);
     }

@@ -2,7 +2,10 @@ package dev.isolate.bench;
 
 import java.util.Locale;
 
-/** How numbers are written in the report: one unit per cell, so that a reader compares rows at a glance. */
+/**
+ * How numbers are written in the report: one unit per cell, so that a reader compares rows at a
+ * glance.
+ */
 final class Format {
   private static final double MIB = 1024.0 * 1024;
 

@@ -1,6 +1,9 @@
 package dev.isolate.bench;
 
-/** The cheapest useful {@code java} process, for reference next to {@link FreshJvmCall}: no Kryo, no callable. */
+/**
+ * The cheapest useful {@code java} process, for reference next to {@link FreshJvmCall}: no Kryo, no
+ * callable.
+ */
 public final class FreshJvmHello {
   static final String GREETING = "Hello, world";
 

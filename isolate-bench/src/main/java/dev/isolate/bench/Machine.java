@@ -24,12 +24,16 @@ final class Machine {
     String memTotal = firstValue(Path.of("/proc/meminfo"), "MemTotal");
     facts.put("memory", Format.mib(Long.parseLong(memTotal.replace("kB", "").strip()) * 1024));
     // What uname -r prints.
-    facts.put("kernel", Files.readString(Path.of("/proc/sys/kernel/osrelease"), StandardCharsets.US_ASCII).strip());
+    facts.put(
+        "kernel",
+        Files.readString(Path.of("/proc/sys/kernel/osrelease"), StandardCharsets.US_ASCII).strip());
     facts.put("java.version", System.getProperty("java.version"));
     facts.put("java.vm.name", System.getProperty("java.vm.name"));
     facts.put(
         "date",
-        ZonedDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        ZonedDateTime.now(ZoneOffset.UTC)
+            .truncatedTo(ChronoUnit.SECONDS)
+            .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
     facts.put("command", "`" + command + "`");
     Table table = new Table("fact", "value");
     facts.forEach(table::row);

@@ -2,7 +2,9 @@ package dev.isolate.bench;
 
 import java.util.Arrays;
 
-/** Per-call times in nanoseconds, one per timed call, and the statistics the report shows of them. */
+/**
+ * Per-call times in nanoseconds, one per timed call, and the statistics the report shows of them.
+ */
 final class Samples {
   private final long[] sorted;
 

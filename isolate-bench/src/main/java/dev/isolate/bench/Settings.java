@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.Properties;
 
 /**
- * What one run measures and where it writes, from the command line ({@code --out=...},
- * {@code --c-source=...}, {@code --build-dir=...}, {@code --quick}) and system properties
- * ({@code bench.quick}, {@code bench.calls}, ...). A blank property means the default: the pom passes
- * every property, set or not.
+ * What one run measures and where it writes, from the command line ({@code --out=...}, {@code
+ * --c-source=...}, {@code --build-dir=...}, {@code --quick}) and system properties ({@code
+ * bench.quick}, {@code bench.calls}, ...). A blank property means the default: the pom passes every
+ * property, set or not.
  */
 record Settings(
     boolean quick,
@@ -25,15 +25,18 @@ record Settings(
     List<String> overrides) {
 
   /** The command that runs the harness; the report names it with the overrides of this run. */
-  static final String COMMAND = "mvn -q -DskipTests -Pbench -pl isolate-bench -am package exec:exec";
+  static final String COMMAND =
+      "mvn -q -DskipTests -Pbench -pl isolate-bench -am package exec:exec";
 
   /** The compute benchmark's array must fit the children's 512 MiB heap with room to spare. */
   private static final int MAX_COMPUTE_MIB = 256;
+
   /** Counts past this would take days, or overflow the in-process sample array (100 per call). */
   private static final int MAX_CALLS = 1_000_000;
 
   private static final String USAGE =
-      "usage: Benchmarks --out=<BENCHMARKS.md> --c-source=<fork_floor.c> --build-dir=<directory> [--quick]";
+      "usage: Benchmarks --out=<BENCHMARKS.md> --c-source=<fork_floor.c> --build-dir=<directory>"
+          + " [--quick]";
 
   Settings {
     overrides = List.copyOf(overrides);
@@ -84,7 +87,10 @@ record Settings(
     return overrides.isEmpty() ? COMMAND : COMMAND + " " + String.join(" ", overrides);
   }
 
-  /** Warm-up calls before timed ones through an isolator: enough to fill caches and the worker's pool. */
+  /**
+   * Warm-up calls before timed ones through an isolator: enough to fill caches and the worker's
+   * pool.
+   */
   int warmUpCalls() {
     return Math.max(5, calls / 10);
   }
@@ -108,10 +114,12 @@ record Settings(
       try {
         count = Integer.parseInt(value);
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(name + " must be a whole number, got '" + value + "'", e);
+        throw new IllegalArgumentException(
+            name + " must be a whole number, got '" + value + "'", e);
       }
       if (count < 1 || count > max) {
-        throw new IllegalArgumentException(name + " must be between 1 and " + max + ", got " + count);
+        throw new IllegalArgumentException(
+            name + " must be between 1 and " + max + ", got " + count);
       }
       overrides.add("-D" + name + "=" + count);
       return count;
@@ -126,10 +134,12 @@ record Settings(
       try {
         seconds = Double.parseDouble(value);
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(name + " must be a number of seconds, got '" + value + "'", e);
+        throw new IllegalArgumentException(
+            name + " must be a number of seconds, got '" + value + "'", e);
       }
       if (!(seconds > 0) || seconds > 3600) {
-        throw new IllegalArgumentException(name + " must be more than 0 and at most 3600 seconds, got " + value);
+        throw new IllegalArgumentException(
+            name + " must be more than 0 and at most 3600 seconds, got " + value);
       }
       overrides.add("-D" + name + "=" + value);
       return seconds;

@@ -15,7 +15,12 @@ final class Table {
   Table row(String... cells) {
     if (cells.length != header.size()) {
       throw new IllegalArgumentException(
-          "a row of " + cells.length + " cells in a table of " + header.size() + " columns: " + List.of(cells));
+          "a row of "
+              + cells.length
+              + " cells in a table of "
+              + header.size()
+              + " columns: "
+              + List.of(cells));
     }
     rows.add(List.of(cells));
     return this;

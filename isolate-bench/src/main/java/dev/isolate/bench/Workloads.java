@@ -9,8 +9,10 @@ import java.util.zip.CRC32;
  */
 final class Workloads {
   static final int TRIVIAL_RESULT = 42;
+
   /** The size of the result the bandwidth benchmark returns. */
   static final int BIG_RESULT_BYTES = 64 << 20;
+
   private static final int PATTERN_BYTES = 4096;
   private static final long FNV_OFFSET_BASIS = 0xcbf29ce484222325L;
   private static final long FNV_PRIME = 0x100000001b3L;
@@ -21,7 +23,10 @@ final class Workloads {
     return () -> TRIVIAL_RESULT;
   }
 
-  /** A fresh zeroed array of {@code bytes} with its first, middle and last byte set, so that a lost tail shows. */
+  /**
+   * A fresh zeroed array of {@code bytes} with its first, middle and last byte set, so that a lost
+   * tail shows.
+   */
   static IsolatedCallable<byte[]> bigResult(int bytes) {
     return () -> {
       byte[] result = new byte[bytes];
@@ -61,8 +66,8 @@ final class Workloads {
   }
 
   /**
-   * {@code bytes} of a deterministic pattern: 4 KiB computed in Java, then doubled with
-   * {@link System#arraycopy} (native), so that filling costs little next to the hashing.
+   * {@code bytes} of a deterministic pattern: 4 KiB computed in Java, then doubled with {@link
+   * System#arraycopy} (native), so that filling costs little next to the hashing.
    */
   static byte[] filled(int bytes) {
     byte[] data = new byte[bytes];

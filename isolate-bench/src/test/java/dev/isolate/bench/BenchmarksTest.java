@@ -16,14 +16,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the whole harness in quick mode and checks what it writes: every row there with numbers in
- * it, and the hand-written part of the file kept. Speed is the benchmark's business, not this test's.
+ * it, and the hand-written part of the file kept. Speed is the benchmark's business, not this
+ * test's.
  */
 @Timeout(300)
 class BenchmarksTest {
   private static final Pattern NUMBER = Pattern.compile("\\d+(\\.\\d+)?( (ns|µs|ms|s|MiB)|x)?");
   private static final Pattern SEPARATOR = Pattern.compile("\\|[-| ]+\\|");
   private static final List<String> MACHINE_FACTS =
-      List.of("nproc", "CPU", "memory", "kernel", "java.version", "java.vm.name", "date", "command");
+      List.of(
+          "nproc", "CPU", "memory", "kernel", "java.version", "java.vm.name", "date", "command");
   private static final List<Pattern> ROWS =
       List.of(
           exactly("in-process, `callable.call()`"),
@@ -57,12 +59,17 @@ class BenchmarksTest {
           exactly("CRC32: isolated divided by in-process"));
 
   @Test
-  void quickRunWritesEveryRowAsANumberAndKeepsTheHandWrittenSection(@TempDir Path directory) throws Exception {
+  void quickRunWritesEveryRowAsANumberAndKeepsTheHandWrittenSection(@TempDir Path directory)
+      throws Exception {
     Path file = directory.resolve("BENCHMARKS.md");
     String handWritten = "\n\n## Where the time goes\n\nFrom a profile, by hand.\n";
     Files.writeString(
         file,
-        "# Benchmarks\n\n" + BenchmarksFile.BEGIN + "\nthe last run's tables\n" + BenchmarksFile.END + handWritten,
+        "# Benchmarks\n\n"
+            + BenchmarksFile.BEGIN
+            + "\nthe last run's tables\n"
+            + BenchmarksFile.END
+            + handWritten,
         StandardCharsets.UTF_8);
 
     Benchmarks.main(
@@ -74,16 +81,20 @@ class BenchmarksTest {
         });
 
     String text = Files.readString(file, StandardCharsets.UTF_8);
-    assertThat(text).startsWith("# Benchmarks\n\n" + BenchmarksFile.BEGIN).endsWith(BenchmarksFile.END + handWritten);
+    assertThat(text)
+        .startsWith("# Benchmarks\n\n" + BenchmarksFile.BEGIN)
+        .endsWith(BenchmarksFile.END + handWritten);
     assertThat(text).doesNotContain("the last run's tables");
     Map<String, List<String>> rows =
-        tableRows(text.substring(text.indexOf(BenchmarksFile.BEGIN), text.indexOf(BenchmarksFile.END)));
+        tableRows(
+            text.substring(text.indexOf(BenchmarksFile.BEGIN), text.indexOf(BenchmarksFile.END)));
 
     for (String fact : MACHINE_FACTS) {
       assertThat(rows).as("machine fact %s", fact).containsKey(fact);
       assertThat(rows.get(fact)).singleElement().asString().isNotBlank();
     }
-    assertThat(rows.get("command")).containsExactly("`" + Settings.COMMAND + " -Dbench.quick=true`");
+    assertThat(rows.get("command"))
+        .containsExactly("`" + Settings.COMMAND + " -Dbench.quick=true`");
     for (Pattern row : ROWS) {
       assertThat(rows.keySet()).as("rows").anyMatch(what -> row.matcher(what).matches());
     }
@@ -92,7 +103,9 @@ class BenchmarksTest {
           if (MACHINE_FACTS.contains(what)) {
             return;
           }
-          assertThat(ROWS).as("a row the test knows: %s", what).anyMatch(row -> row.matcher(what).matches());
+          assertThat(ROWS)
+              .as("a row the test knows: %s", what)
+              .anyMatch(row -> row.matcher(what).matches());
           for (String cell : cells) {
             if (what.contains("C fork floor") && cell.equals(ForkFloor.SKIPPED)) {
               continue;

@@ -11,8 +11,8 @@ import java.util.concurrent.CompletionException;
 
 /**
  * Fans out 200 isolated calls at once with {@code submit}, some of which crash in native code, and
- * gathers the outcomes: the submitting thread is never held while children run, at most
- * {@code maxConcurrentCalls} children run at a time, and each crash costs only its own call.
+ * gathers the outcomes: the submitting thread is never held while children run, at most {@code
+ * maxConcurrentCalls} children run at a time, and each crash costs only its own call.
  *
  * <p>Run it with {@code mvn -q -DskipTests package exec:exec -Dexample=AsyncFanOut}.
  */
@@ -21,7 +21,8 @@ public final class AsyncFanOut {
 
   public static void main(String[] args) throws Exception {
     int calls = 200;
-    try (Isolator isolator = Isolator.builder().maxConcurrentCalls(4).forwardChildOutput(false).build()) {
+    try (Isolator isolator =
+        Isolator.builder().maxConcurrentCalls(4).forwardChildOutput(false).build()) {
       long start = System.nanoTime();
       List<CompletableFuture<Long>> futures = new ArrayList<>();
       for (int i = 0; i < calls; i++) {

@@ -23,7 +23,9 @@ public final class CiHarness {
 
   public static void main(String[] args) {
     LauncherDiscoveryRequest request =
-        LauncherDiscoveryRequestBuilder.request().selectors(selectClass(CrashyLibraryTests.class)).build();
+        LauncherDiscoveryRequestBuilder.request()
+            .selectors(selectClass(CrashyLibraryTests.class))
+            .build();
     SummaryGeneratingListener summary = new SummaryGeneratingListener();
     TestExecutionListener report =
         new TestExecutionListener() {
@@ -35,7 +37,11 @@ public final class CiHarness {
             String line = String.format("%-24s %s", test.getDisplayName(), result.getStatus());
             if (result.getThrowable().isPresent()) {
               Throwable thrown = result.getThrowable().get();
-              line += "  " + thrown.getClass().getSimpleName() + ": " + thrown.getMessage().lines().findFirst().orElse("");
+              line +=
+                  "  "
+                      + thrown.getClass().getSimpleName()
+                      + ": "
+                      + thrown.getMessage().lines().findFirst().orElse("");
             }
             System.out.println(line);
           }
@@ -47,6 +53,7 @@ public final class CiHarness {
         summary.getSummary().getTestsFoundCount(),
         summary.getSummary().getTestsSucceededCount(),
         summary.getSummary().getTestsFailedCount());
-    System.out.println("the harness JVM is still alive (pid " + ProcessHandle.current().pid() + ")");
+    System.out.println(
+        "the harness JVM is still alive (pid " + ProcessHandle.current().pid() + ")");
   }
 }

@@ -7,9 +7,9 @@ import dev.isolate.junit.Isolated;
 import org.junit.jupiter.api.Test;
 
 /**
- * A CI suite over a crashy, leaky native library, as a harness would write it: each test's body runs
- * in a forked child ({@link Isolated}), so the crashes fail their tests and the JVM running the suite
- * goes on. {@link CiHarness} runs it.
+ * A CI suite over a crashy, leaky native library, as a harness would write it: each test's body
+ * runs in a forked child ({@link Isolated}), so the crashes fail their tests and the JVM running
+ * the suite goes on. {@link CiHarness} runs it.
  */
 @Isolated(timeoutMillis = 2000)
 public class CrashyLibraryTests {

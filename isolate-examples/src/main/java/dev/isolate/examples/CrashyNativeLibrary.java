@@ -14,12 +14,17 @@ import jnr.ffi.Pointer;
 public final class CrashyNativeLibrary {
   private CrashyNativeLibrary() {}
 
-  /** Reads a C string at address 1: a real {@code SIGSEGV} inside libc's {@code strlen}. Never returns. */
+  /**
+   * Reads a C string at address 1: a real {@code SIGSEGV} inside libc's {@code strlen}. Never
+   * returns.
+   */
   public static long segfault() {
     return Libc.INSTANCE.strlen(1);
   }
 
-  /** Calls libc's {@code abort()}: the process dies of {@code SIGABRT}, with no report from the JVM. */
+  /**
+   * Calls libc's {@code abort()}: the process dies of {@code SIGABRT}, with no report from the JVM.
+   */
   public static void abort() {
     Libc.INSTANCE.abort();
   }

@@ -32,11 +32,15 @@ public final class Demo {
   /** Runs the tour; the exit status is 0 if every step behaved as expected. */
   public static void main(String[] args) {
     long pid = ProcessHandle.current().pid();
-    System.out.println("isolate demo: every step runs in a child process forked for it; this JVM is pid " + pid);
+    System.out.println(
+        "isolate demo: every step runs in a child process forked for it; this JVM is pid " + pid);
     boolean ok;
-    // Without forwarding, HotSpot's crash banner stays in the crash report instead of flooding the screen.
-    try (Isolator isolator = Isolator.builder().timeout(Duration.ofSeconds(10)).forwardChildOutput(false).build();
-        Isolator impatient = Isolator.builder().timeout(Duration.ofSeconds(2)).forwardChildOutput(false).build()) {
+    // Without forwarding, HotSpot's crash banner stays in the crash report instead of flooding the
+    // screen.
+    try (Isolator isolator =
+            Isolator.builder().timeout(Duration.ofSeconds(10)).forwardChildOutput(false).build();
+        Isolator impatient =
+            Isolator.builder().timeout(Duration.ofSeconds(2)).forwardChildOutput(false).build()) {
       ok = normalCall(isolator);
       ok &= segfault(isolator);
       ok &= leak(isolator);
@@ -44,7 +48,11 @@ public final class Demo {
       ok &= hang(impatient);
     }
     System.out.println();
-    System.out.println("6. The caller JVM is still alive (pid " + pid + ")" + (ok ? "" : ", but some step went wrong"));
+    System.out.println(
+        "6. The caller JVM is still alive (pid "
+            + pid
+            + ")"
+            + (ok ? "" : ", but some step went wrong"));
     System.exit(ok ? 0 : 1);
   }
 
@@ -70,7 +78,10 @@ public final class Demo {
     CrashReport report = e.crashReport().orElse(null);
     if (report != null) {
       String signal = report.fatalSignal().orElse("(not reported)");
-      String number = report.fatalSignalNumber().isPresent() ? " (" + report.fatalSignalNumber().getAsInt() + ")" : "";
+      String number =
+          report.fatalSignalNumber().isPresent()
+              ? " (" + report.fatalSignalNumber().getAsInt() + ")"
+              : "";
       String address = report.faultAddress().map(a -> " at address " + a).orElse("");
       line("original signal", signal + number + address);
       line("problematic frame", report.problematicFrame().orElse("(not reported)"));
@@ -94,14 +105,20 @@ public final class Demo {
                   long address = CrashyNativeLibrary.leak(GIB);
                   return new long[] {address, residentBytes()};
                 });
-        line("leak " + i + "/" + LEAKS, String.format("child RSS %s with 1 GiB leaked at 0x%x", mib(child[1]), child[0]));
+        line(
+            "leak " + i + "/" + LEAKS,
+            String.format("child RSS %s with 1 GiB leaked at 0x%x", mib(child[1]), child[0]));
       } catch (MemIsolateException e) {
         return unexpected(e);
       }
     }
     long after = residentBytes();
-    line("caller RSS after", mib(after) + String.format(" (%+d MiB: each leak ended with its child)", (after - before) / MIB));
-    return after - before < RSS_GROWTH_LIMIT || unexpected("the caller's RSS grew by " + mib(after - before));
+    line(
+        "caller RSS after",
+        mib(after)
+            + String.format(" (%+d MiB: each leak ended with its child)", (after - before) / MIB));
+    return after - before < RSS_GROWTH_LIMIT
+        || unexpected("the caller's RSS grew by " + mib(after - before));
   }
 
   private static boolean abort(Isolator isolator) {
@@ -128,7 +145,8 @@ public final class Demo {
   }
 
   /** The failure of a call that must fail; a call that returns is reported as unexpected. */
-  private static Optional<MemIsolateException> failureOf(Isolator isolator, IsolatedCallable<?> callable) {
+  private static Optional<MemIsolateException> failureOf(
+      Isolator isolator, IsolatedCallable<?> callable) {
     try {
       Object value = isolator.execute(callable);
       unexpected("the call returned " + value + " instead of failing");
@@ -140,13 +158,17 @@ public final class Demo {
 
   private static void describe(MemIsolateException e) {
     line("exception", e.getClass().getSimpleName());
-    line("category", e.category() + (e.category().safeToRetry() ? " (safe to retry)" : " (retry only if idempotent)"));
+    line(
+        "category",
+        e.category()
+            + (e.category().safeToRetry() ? " (safe to retry)" : " (retry only if idempotent)"));
     line("reason", e.reason());
     if (e.signal().isPresent()) {
       int signal = e.signal().getAsInt();
-      String note = signal == 6 && e.crashReport().flatMap(CrashReport::fatalSignal).isPresent()
-          ? " (HotSpot's crash handler aborts after writing its report)"
-          : "";
+      String note =
+          signal == 6 && e.crashReport().flatMap(CrashReport::fatalSignal).isPresent()
+              ? " (HotSpot's crash handler aborts after writing its report)"
+              : "";
       line("waitpid signal", signalName(signal) + "=" + signal + note);
     }
     if (e.exitStatus().isPresent()) {
@@ -158,14 +180,27 @@ public final class Demo {
     if (e.reason() == expected) {
       return true;
     }
-    return unexpected("expected " + expected.category() + "/" + expected + ", got " + e.category() + "/" + e.reason() + ": " + e.getMessage());
+    return unexpected(
+        "expected "
+            + expected.category()
+            + "/"
+            + expected
+            + ", got "
+            + e.category()
+            + "/"
+            + e.reason()
+            + ": "
+            + e.getMessage());
   }
 
   private static boolean unexpected(MemIsolateException e) {
-    return unexpected("the call failed: " + e.category() + "/" + e.reason() + ": " + e.getMessage());
+    return unexpected(
+        "the call failed: " + e.category() + "/" + e.reason() + ": " + e.getMessage());
   }
 
-  /** Prints what went wrong and returns false, so that a check reads {@code ok || unexpected(...)}. */
+  /**
+   * Prints what went wrong and returns false, so that a check reads {@code ok || unexpected(...)}.
+   */
   private static boolean unexpected(String what) {
     System.out.println(INDENT + "UNEXPECTED: " + what);
     return false;

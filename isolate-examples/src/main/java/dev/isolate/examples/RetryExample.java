@@ -11,8 +11,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Retry keyed on the category of the failure: an idempotent parse that crashes on its first run is
- * retried; a payment that throws after charging is not; a call refused because the isolator was full
- * did not run, so it is retried even though it is not idempotent.
+ * retried; a payment that throws after charging is not; a call refused because the isolator was
+ * full did not run, so it is retried even though it is not idempotent.
  *
  * <p>Run it with {@code mvn -q -DskipTests package exec:exec -Dexample=RetryExample}.
  */
@@ -26,7 +26,10 @@ public final class RetryExample {
       // 1. Idempotent: the first run segfaults in native code, the second parses.
       String parsed =
           Retry.idempotent()
-              .onRetry((attempt, failure) -> System.out.println("parse attempt " + attempt + " failed: " + failure.reason()))
+              .onRetry(
+                  (attempt, failure) ->
+                      System.out.println(
+                          "parse attempt " + attempt + " failed: " + failure.reason()))
               .execute(
                   isolator,
                   () -> {
@@ -45,18 +48,32 @@ public final class RetryExample {
             .execute(
                 isolator,
                 () -> {
-                  Files.writeString(Path.of(runs + ".charged"), "charged\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                  Files.writeString(
+                      Path.of(runs + ".charged"),
+                      "charged\n",
+                      StandardOpenOption.CREATE,
+                      StandardOpenOption.APPEND);
                   throw new IllegalStateException("the receipt printer jammed");
                 });
       } catch (MemIsolateException e) {
         System.out.println(
-            "payment not retried: " + e.category() + " " + e.reason() + ", charged "
-                + Files.readAllLines(Path.of(runs + ".charged")).size() + " time(s)");
+            "payment not retried: "
+                + e.category()
+                + " "
+                + e.reason()
+                + ", charged "
+                + Files.readAllLines(Path.of(runs + ".charged")).size()
+                + " time(s)");
       }
     }
 
     // 3. Refused by a full isolator: the callable did not run, so even a payment may be retried.
-    try (Isolator single = Isolator.builder().maxConcurrentCalls(1).maxQueuedCalls(0).forwardChildOutput(false).build()) {
+    try (Isolator single =
+        Isolator.builder()
+            .maxConcurrentCalls(1)
+            .maxQueuedCalls(0)
+            .forwardChildOutput(false)
+            .build()) {
       CompletableFuture<Integer> busy =
           single.submit(
               () -> {
@@ -68,7 +85,10 @@ public final class RetryExample {
           Retry.notIdempotent()
               .attempts(20)
               .backoff(Duration.ofMillis(25), Duration.ofMillis(100))
-              .onRetry((attempt, failure) -> System.out.println("payment attempt " + attempt + " refused: " + failure.reason()))
+              .onRetry(
+                  (attempt, failure) ->
+                      System.out.println(
+                          "payment attempt " + attempt + " refused: " + failure.reason()))
               .execute(single, () -> "charged once");
       busy.get();
       System.out.println("payment after the refusals: " + charged);
@@ -76,7 +96,10 @@ public final class RetryExample {
     System.out.println("the caller JVM is still alive (pid " + ProcessHandle.current().pid() + ")");
   }
 
-  /** Appends a line to {@code file} and returns how many it now has: a run counter that children share. */
+  /**
+   * Appends a line to {@code file} and returns how many it now has: a run counter that children
+   * share.
+   */
   private static int countRun(String file) throws java.io.IOException {
     Files.writeString(Path.of(file), "run\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     return Files.readAllLines(Path.of(file)).size();

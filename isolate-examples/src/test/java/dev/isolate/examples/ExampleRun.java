@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** Runs an example's main in a JVM of its own, as its one command does, and returns what it printed. */
+/**
+ * Runs an example's main in a JVM of its own, as its one command does, and returns what it printed.
+ */
 final class ExampleRun {
   private ExampleRun() {}
 
@@ -19,7 +21,9 @@ final class ExampleRun {
     // A JVM of its own: the examples' crashes and exits must not touch surefire's JVM.
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Process process =
-        new ProcessBuilder(List.of(java.toString(), "-cp", System.getProperty("java.class.path"), main.getName()))
+        new ProcessBuilder(
+                List.of(
+                    java.toString(), "-cp", System.getProperty("java.class.path"), main.getName()))
             .redirectErrorStream(true)
             .start();
     // Read on another thread: a process that kept the example's output open must not hang the test.
@@ -36,7 +40,9 @@ final class ExampleRun {
       boolean ended = process.waitFor(90, TimeUnit.SECONDS);
       String output = reading.get(10, TimeUnit.SECONDS);
       assertThat(ended).as("%s ended; its output:%n%s", main.getSimpleName(), output).isTrue();
-      assertThat(process.exitValue()).as("exit status of %s, whose output is:%n%s", main.getSimpleName(), output).isZero();
+      assertThat(process.exitValue())
+          .as("exit status of %s, whose output is:%n%s", main.getSimpleName(), output)
+          .isZero();
       return output;
     } finally {
       process.destroyForcibly();

@@ -15,10 +15,14 @@ class ExamplesTest {
     assertThat(output)
         .containsPattern("leaksAGibibyteAndPasses\\(\\)\\s+SUCCESSFUL")
         .containsPattern("passes\\(\\)\\s+SUCCESSFUL")
-        .containsPattern("segfaultsInNativeCode\\(\\)\\s+FAILED\\s+IsolatedTestFailure: .*CHILD_PROCESS_KILLED_BY_SIGNAL, signal 6, crash frame")
+        .containsPattern(
+            "segfaultsInNativeCode\\(\\)\\s+FAILED\\s+IsolatedTestFailure:"
+                + " .*CHILD_PROCESS_KILLED_BY_SIGNAL, signal 6, crash frame")
         .containsPattern("abortsInNativeCode\\(\\)\\s+FAILED\\s+IsolatedTestFailure: .*signal 6")
         .containsPattern("hangsInNativeCode\\(\\)\\s+FAILED\\s+IsolatedTestFailure: .*TIMED_OUT")
-        .containsPattern("failsAnAssertion\\(\\)\\s+FAILED\\s+AssertionFailedError: the answer ==> expected: <42> but was: <54>")
+        .containsPattern(
+            "failsAnAssertion\\(\\)\\s+FAILED\\s+AssertionFailedError: the answer ==> expected:"
+                + " <42> but was: <54>")
         .contains("6 tests: 2 passed, 4 failed")
         .contains("the harness JVM is still alive");
   }

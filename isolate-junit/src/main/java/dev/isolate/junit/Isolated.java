@@ -10,9 +10,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Runs the annotated test method, or every test method of the annotated class, in a forked child
- * process of an isolate worker image: a segfault, an {@code abort()}, a {@code System.exit} or a hang
- * past {@link #timeoutMillis} fails that test with the category, reason, signal and crash frame, and
- * the rest of the suite keeps running.
+ * process of an isolate worker image: a segfault, an {@code abort()}, a {@code System.exit} or a
+ * hang past {@link #timeoutMillis} fails that test with the category, reason, signal and crash
+ * frame, and the rest of the suite keeps running.
  *
  * <p>What runs where: the test method's body runs in the child, on a copy of the test instance
  * (serialized with Kryo after {@code @BeforeEach}, so the fields it set travel with it) and of the
@@ -28,7 +28,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Inherited
 @ExtendWith(IsolatedExtension.class)
 public @interface Isolated {
-  /** Wall-clock limit of the test body in the child, in milliseconds; past it the child is killed. 0: none. */
+  /**
+   * Wall-clock limit of the test body in the child, in milliseconds; past it the child is killed.
+   * 0: none.
+   */
   long timeoutMillis() default 0;
 
   /** The Java heap of the child, in MiB; 0: the isolate default (512 MiB). */

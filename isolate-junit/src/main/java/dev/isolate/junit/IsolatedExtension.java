@@ -20,24 +20,31 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * One {@link Isolator} per heap size serves the whole test run and is closed at its end.
  */
 public final class IsolatedExtension implements InvocationInterceptor {
-  private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(IsolatedExtension.class);
+  private static final ExtensionContext.Namespace NAMESPACE =
+      ExtensionContext.Namespace.create(IsolatedExtension.class);
 
   @Override
   public void interceptTestMethod(
-      Invocation<Void> invocation, ReflectiveInvocationContext<Method> invocationContext, ExtensionContext extensionContext)
+      Invocation<Void> invocation,
+      ReflectiveInvocationContext<Method> invocationContext,
+      ExtensionContext extensionContext)
       throws Throwable {
     runInChild(invocation, invocationContext, extensionContext);
   }
 
   @Override
   public void interceptTestTemplateMethod(
-      Invocation<Void> invocation, ReflectiveInvocationContext<Method> invocationContext, ExtensionContext extensionContext)
+      Invocation<Void> invocation,
+      ReflectiveInvocationContext<Method> invocationContext,
+      ExtensionContext extensionContext)
       throws Throwable {
     runInChild(invocation, invocationContext, extensionContext);
   }
 
   private static void runInChild(
-      Invocation<Void> invocation, ReflectiveInvocationContext<Method> invocationContext, ExtensionContext extensionContext)
+      Invocation<Void> invocation,
+      ReflectiveInvocationContext<Method> invocationContext,
+      ExtensionContext extensionContext)
       throws Throwable {
     Method method = invocationContext.getExecutable();
     Isolated settings = settings(method, extensionContext);
@@ -60,16 +67,22 @@ public final class IsolatedExtension implements InvocationInterceptor {
       }
     } catch (CallableExecutedException e) {
       if (e.reason() == Reason.CALLABLE_THREW && e.getCause() != null) {
-        // The test's own failure: an assertion, or what the body threw, rebuilt with the child's stack.
+        // The test's own failure: an assertion, or what the body threw, rebuilt with the child's
+        // stack.
         throw e.getCause();
       }
       throw failure(method, e);
     } catch (MemIsolateException e) {
       if (e.reason() == Reason.CALLABLE_SERIALIZATION_FAILED && e.getCause() != null) {
         throw new IsolatedTestFailure(
-            "isolated test " + method.getName() + " did not run: its test instance ("
-                + method.getDeclaringClass().getName() + ") or its arguments could not be copied to the child with"
-                + " Kryo (" + e.getCause() + "); mark the fields the body does not need transient",
+            "isolated test "
+                + method.getName()
+                + " did not run: its test instance ("
+                + method.getDeclaringClass().getName()
+                + ") or its arguments could not be copied to the child with"
+                + " Kryo ("
+                + e.getCause()
+                + "); mark the fields the body does not need transient",
             e);
       }
       throw failure(method, e);
@@ -101,7 +114,10 @@ public final class IsolatedExtension implements InvocationInterceptor {
     return context
         .getTestClass()
         .flatMap(type -> AnnotationSupport.findAnnotation(type, Isolated.class))
-        .orElseThrow(() -> new IllegalStateException("IsolatedExtension on a test without @Isolated: " + method));
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "IsolatedExtension on a test without @Isolated: " + method));
   }
 
   /**
@@ -122,7 +138,9 @@ public final class IsolatedExtension implements InvocationInterceptor {
         Isolator.class);
   }
 
-  /** The test method's body, sent to the child: the copied test instance, the method, its arguments. */
+  /**
+   * The test method's body, sent to the child: the copied test instance, the method, its arguments.
+   */
   static final class TestBody implements IsolatedCallable<Void> {
     private static final long serialVersionUID = 1L;
     private final String className;
@@ -131,7 +149,12 @@ public final class IsolatedExtension implements InvocationInterceptor {
     private final Object target;
     private final Object[] arguments;
 
-    TestBody(String className, String methodName, String[] parameterTypes, Object target, Object[] arguments) {
+    TestBody(
+        String className,
+        String methodName,
+        String[] parameterTypes,
+        Object target,
+        Object[] arguments) {
       this.className = className;
       this.methodName = methodName;
       this.parameterTypes = parameterTypes;

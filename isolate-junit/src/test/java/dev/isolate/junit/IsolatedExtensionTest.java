@@ -83,7 +83,11 @@ class IsolatedExtensionTest {
   }
 
   private static Map<String, TestExecutionResult> results(Class<?> samples) {
-    Events tests = EngineTestKit.engine("junit-jupiter").selectors(selectClass(samples)).execute().testEvents();
+    Events tests =
+        EngineTestKit.engine("junit-jupiter")
+            .selectors(selectClass(samples))
+            .execute()
+            .testEvents();
     return tests.finished().stream()
         .collect(
             Collectors.toMap(
@@ -97,7 +101,12 @@ class IsolatedExtensionTest {
     assertThat(result).as(test).isNotNull();
     assertThat(result.getStatus()).as(test).isEqualTo(TestExecutionResult.Status.FAILED);
     Throwable throwable = result.getThrowable().orElseThrow();
-    System.out.println(test + " -> " + throwable.getClass().getName() + ": " + throwable.getMessage().lines().findFirst().orElse(""));
+    System.out.println(
+        test
+            + " -> "
+            + throwable.getClass().getName()
+            + ": "
+            + throwable.getMessage().lines().findFirst().orElse(""));
     return throwable;
   }
 
@@ -106,13 +115,15 @@ class IsolatedExtensionTest {
     Map<String, TestExecutionResult> results = results(Outcomes.class);
 
     assertThat(results).hasSize(7);
-    assertThat(results.get("passes()").getStatus()).isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
+    assertThat(results.get("passes()").getStatus())
+        .isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
     assertThat(thrown(results, "failsAnAssertion()"))
         .isInstanceOf(AssertionFailedError.class)
         .hasMessage("arithmetic ==> expected: <3> but was: <2>");
     Throwable threw = thrown(results, "throwsAnException()");
     assertThat(threw).isInstanceOf(IllegalStateException.class).hasMessage("broken in the child");
-    assertThat(threw.getStackTrace()).anyMatch(frame -> frame.getMethodName().equals("throwsAnException"));
+    assertThat(threw.getStackTrace())
+        .anyMatch(frame -> frame.getMethodName().equals("throwsAnException"));
     assertThat(thrown(results, "segfaults()"))
         .isInstanceOf(IsolatedTestFailure.class)
         .hasMessageContaining("STATUS_UNKNOWN CHILD_PROCESS_KILLED_BY_SIGNAL")
@@ -177,7 +188,8 @@ class IsolatedExtensionTest {
     void seesWhatBeforeEachPrepared() throws Exception {
       Files.writeString(directory.resolve("from-the-child"), "written");
       Assertions.assertEquals("prepared", preparedByBeforeEach);
-      Assertions.assertNotEquals(testJvmPid, ProcessHandle.current().pid(), "the body runs in another process");
+      Assertions.assertNotEquals(
+          testJvmPid, ProcessHandle.current().pid(), "the body runs in another process");
       bodiesRunHere++;
     }
 
@@ -191,7 +203,8 @@ class IsolatedExtensionTest {
 
     @AfterEach
     void cleanUp() {
-      LIFECYCLE.add("after in " + ProcessHandle.current().pid() + ", bodies run here: " + bodiesRunHere);
+      LIFECYCLE.add(
+          "after in " + ProcessHandle.current().pid() + ", bodies run here: " + bodiesRunHere);
       if (Files.exists(directory.resolve("from-the-child"))) {
         LIFECYCLE.add("the child wrote into the @TempDir");
       }
@@ -203,7 +216,9 @@ class IsolatedExtensionTest {
     LIFECYCLE.clear();
     Map<String, TestExecutionResult> results = results(Lifecycle.class);
 
-    assertThat(results.values()).hasSize(4).allMatch(result -> result.getStatus() == TestExecutionResult.Status.SUCCESSFUL);
+    assertThat(results.values())
+        .hasSize(4)
+        .allMatch(result -> result.getStatus() == TestExecutionResult.Status.SUCCESSFUL);
     long here = ProcessHandle.current().pid();
     assertThat(LIFECYCLE).hasSize(9).contains("the child wrote into the @TempDir");
     assertThat(LIFECYCLE.stream().filter(line -> line.startsWith("before")))

@@ -42,7 +42,9 @@ public final class Errno {
 
   private Errno() {}
 
-  /** The symbolic name of {@code errno}, e.g. {@code "EAGAIN"}, or {@code "errno 77"} if unknown. */
+  /**
+   * The symbolic name of {@code errno}, e.g. {@code "EAGAIN"}, or {@code "errno 77"} if unknown.
+   */
   public static String name(int errno) {
     return NAMES.getOrDefault(errno, "errno " + errno);
   }

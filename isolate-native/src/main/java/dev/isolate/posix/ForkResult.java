@@ -1,6 +1,9 @@
 package dev.isolate.posix;
 
-/** What {@code fork()} returned, typed: either "this is the parent of child N" or "this is the child". */
+/**
+ * What {@code fork()} returned, typed: either "this is the parent of child N" or "this is the
+ * child".
+ */
 public sealed interface ForkResult {
 
   /** Returned in the parent process. */

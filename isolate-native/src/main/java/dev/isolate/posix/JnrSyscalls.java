@@ -23,7 +23,8 @@ final class JnrSyscalls implements Syscalls {
 
     int pipe2(@Out int[] fds, int flags);
 
-    // The buffer is passed as an address: a sliced Pointer would be an allocation per call, which the
+    // The buffer is passed as an address: a sliced Pointer would be an allocation per call, which
+    // the
     // worker image never gets back, and which fails in a child whose heap is full.
     long read(int fd, long buffer, long count);
 
@@ -68,13 +69,16 @@ final class JnrSyscalls implements Syscalls {
   private static final int F_SETFL = 4;
   private static final int F_SETPIPE_SZ = 1031;
   private static final int O_NONBLOCK = 0x800;
+
   /** {@code struct rusage} on 64-bit Linux: two timevals, then longs, ru_maxrss first. */
   private static final int RUSAGE_BYTES = 144;
+
   private static final int RU_UTIME = 0;
   private static final int RU_STIME = 16;
   private static final int RU_MAXRSS = 32;
   private static final int PR_SET_PDEATHSIG = 1;
   private static final Object LOADED = load();
+
   /**
    * Made before any fork: after one, loading a class is a hazard (see the worker's SharedFiles), so
    * fork() must not need a class it has not loaded yet.
@@ -88,6 +92,7 @@ final class JnrSyscalls implements Syscalls {
 
   private final LibC libc;
   private final Runtime runtime;
+
   /**
    * One {@code struct rusage} per thread, reused: the worker image reaps on one thread with a heap
    * that is never collected, so memory allocated per call would never come back.
@@ -107,16 +112,22 @@ final class JnrSyscalls implements Syscalls {
     throw new UnsupportedOperationException((String) LOADED);
   }
 
-  /** Either the binding or the reason there is none; a failed load is reported on every use, not once. */
+  /**
+   * Either the binding or the reason there is none; a failed load is reported on every use, not
+   * once.
+   */
   private static Object load() {
     Platform platform = Platform.getNativePlatform();
     if (platform.getOS() != Platform.OS.LINUX) {
       return "isolate forks processes through Linux system calls; this is "
-          + System.getProperty("os.name") + " " + System.getProperty("os.arch")
+          + System.getProperty("os.name")
+          + " "
+          + System.getProperty("os.arch")
           + ". Run it on Linux (x86_64 or aarch64).";
     }
     try {
-      return new JnrSyscalls(LibraryLoader.create(LibC.class).load(platform.getStandardCLibraryName()));
+      return new JnrSyscalls(
+          LibraryLoader.create(LibC.class).load(platform.getStandardCLibraryName()));
     } catch (LinkageError | RuntimeException e) {
       return "isolate could not bind libc through jnr-ffi: " + e;
     }
@@ -184,7 +195,14 @@ final class JnrSyscalls implements Syscalls {
   private static void checkRange(NativeBuffer buffer, int offset, int length) {
     if (offset < 0 || length < 0 || offset > buffer.capacity() - length) {
       throw new IndexOutOfBoundsException(
-          "range [" + offset + ", " + offset + " + " + length + ") outside a buffer of " + buffer.capacity());
+          "range ["
+              + offset
+              + ", "
+              + offset
+              + " + "
+              + length
+              + ") outside a buffer of "
+              + buffer.capacity());
     }
   }
 

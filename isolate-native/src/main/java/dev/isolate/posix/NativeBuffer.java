@@ -7,8 +7,8 @@ import jnr.ffi.Pointer;
  * A fixed block of native memory that {@link Syscalls#read} and {@link Syscalls#write} work on.
  *
  * <p>It lets the worker relay bytes between descriptors without copying them through the Java heap,
- * whose allocations the worker image never gets back. Integers are stored big-endian, the byte order
- * of isolate's frames.
+ * whose allocations the worker image never gets back. Integers are stored big-endian, the byte
+ * order of isolate's frames.
  */
 public final class NativeBuffer {
   private final Pointer memory;
@@ -80,7 +80,15 @@ public final class NativeBuffer {
   private void check(int offset, int length) {
     if (offset < 0 || length < 0 || offset > capacity - length) {
       throw new IndexOutOfBoundsException(
-          "range [" + offset + ", " + offset + " + " + length + ") outside a buffer of " + capacity + " bytes");
+          "range ["
+              + offset
+              + ", "
+              + offset
+              + " + "
+              + length
+              + ") outside a buffer of "
+              + capacity
+              + " bytes");
     }
   }
 }

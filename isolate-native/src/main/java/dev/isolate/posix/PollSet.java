@@ -6,10 +6,13 @@ import jnr.ffi.Pointer;
 public final class PollSet {
   /** {@code POLLIN}: data to read. */
   public static final short POLLIN = 0x1;
+
   /** {@code POLLERR}: an error on the descriptor. */
   public static final short POLLERR = 0x8;
+
   /** {@code POLLHUP}: the other end hung up. */
   public static final short POLLHUP = 0x10;
+
   /** {@code POLLNVAL}: the descriptor is not open. */
   public static final short POLLNVAL = 0x20;
 
@@ -32,7 +35,9 @@ public final class PollSet {
     return capacity;
   }
 
-  /** Sets entry {@code index} to watch {@code fd} for {@code events}, clearing its {@code revents}. */
+  /**
+   * Sets entry {@code index} to watch {@code fd} for {@code events}, clearing its {@code revents}.
+   */
   public void set(int index, int fd, short events) {
     long at = offset(index);
     memory.putInt(at, fd);

@@ -37,15 +37,46 @@ public final class Signals {
   public static final int SIGSYS = 31;
 
   private static final String[] NAMES = {
-    null, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE",
-    "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT",
-    "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU",
-    "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS"
+    null,
+    "SIGHUP",
+    "SIGINT",
+    "SIGQUIT",
+    "SIGILL",
+    "SIGTRAP",
+    "SIGABRT",
+    "SIGBUS",
+    "SIGFPE",
+    "SIGKILL",
+    "SIGUSR1",
+    "SIGSEGV",
+    "SIGUSR2",
+    "SIGPIPE",
+    "SIGALRM",
+    "SIGTERM",
+    "SIGSTKFLT",
+    "SIGCHLD",
+    "SIGCONT",
+    "SIGSTOP",
+    "SIGTSTP",
+    "SIGTTIN",
+    "SIGTTOU",
+    "SIGURG",
+    "SIGXCPU",
+    "SIGXFSZ",
+    "SIGVTALRM",
+    "SIGPROF",
+    "SIGWINCH",
+    "SIGIO",
+    "SIGPWR",
+    "SIGSYS"
   };
 
   private Signals() {}
 
-  /** The name of signal {@code number}, e.g. {@code "SIGSEGV"}; real-time signals as {@code "SIGRTMIN+3"}. */
+  /**
+   * The name of signal {@code number}, e.g. {@code "SIGSEGV"}; real-time signals as {@code
+   * "SIGRTMIN+3"}.
+   */
   public static String name(int number) {
     if (number > 0 && number < NAMES.length) {
       return NAMES[number];
@@ -56,7 +87,9 @@ public final class Signals {
     return "signal " + number;
   }
 
-  /** The number of the signal called {@code name} ({@code "SIGSEGV"} or {@code "SEGV"}), if known. */
+  /**
+   * The number of the signal called {@code name} ({@code "SIGSEGV"} or {@code "SEGV"}), if known.
+   */
   public static OptionalInt number(String name) {
     String full = name.startsWith("SIG") ? name : "SIG" + name;
     for (int i = 1; i < NAMES.length; i++) {

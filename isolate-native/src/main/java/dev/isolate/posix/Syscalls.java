@@ -15,17 +15,22 @@ public interface Syscalls {
 
   /** {@code O_RDONLY} for {@link #open}. */
   int O_RDONLY = 0;
+
   /** {@code O_WRONLY} for {@link #open}. */
   int O_WRONLY = 1;
+
   /** {@code O_CLOEXEC} for {@link #open}. */
   int O_CLOEXEC = 0x80000;
 
   /** {@code RLIMIT_CPU}: CPU seconds. */
   int RLIMIT_CPU = 0;
+
   /** {@code RLIMIT_DATA}: data segment and heap bytes. */
   int RLIMIT_DATA = 2;
+
   /** {@code RLIMIT_CORE}: core file bytes. */
   int RLIMIT_CORE = 4;
+
   /** {@code RLIMIT_AS}: address space bytes. */
   int RLIMIT_AS = 9;
 
@@ -38,7 +43,10 @@ public interface Syscalls {
     return JnrSyscalls.instance();
   }
 
-  /** Native memory of {@code capacity} bytes for {@link #read}/{@link #write}, never moved by the GC. */
+  /**
+   * Native memory of {@code capacity} bytes for {@link #read}/{@link #write}, never moved by the
+   * GC.
+   */
   NativeBuffer allocate(int capacity);
 
   /** An array of {@code struct pollfd} for {@link #poll}. */
@@ -59,7 +67,9 @@ public interface Syscalls {
   /** {@code read(fd, buffer + offset, length)}: the byte count, 0 at end of file. */
   int read(int fd, NativeBuffer buffer, int offset, int length) throws SyscallException;
 
-  /** {@code write(fd, buffer + offset, length)}: the byte count written, possibly fewer than asked. */
+  /**
+   * {@code write(fd, buffer + offset, length)}: the byte count written, possibly fewer than asked.
+   */
   int write(int fd, NativeBuffer buffer, int offset, int length) throws SyscallException;
 
   /** {@code close(fd)}. */
@@ -90,8 +100,9 @@ public interface Syscalls {
   int open(String path, int flags) throws SyscallException;
 
   /**
-   * {@code open(path, flags)} of the NUL-terminated path at {@code offset} in {@code path}: no string
-   * is encoded per call, which in an interpreted child is most of the cost of opening a file.
+   * {@code open(path, flags)} of the NUL-terminated path at {@code offset} in {@code path}: no
+   * string is encoded per call, which in an interpreted child is most of the cost of opening a
+   * file.
    */
   int open(NativeBuffer path, int offset, int flags) throws SyscallException;
 
@@ -110,7 +121,10 @@ public interface Syscalls {
   /** {@code kill(pid, signal)}. */
   void kill(int pid, int signal) throws SyscallException;
 
-  /** {@code prctl(PR_SET_PDEATHSIG, signal)}: this process gets {@code signal} when the thread that forked it ends. */
+  /**
+   * {@code prctl(PR_SET_PDEATHSIG, signal)}: this process gets {@code signal} when the thread that
+   * forked it ends.
+   */
   void setParentDeathSignal(int signal) throws SyscallException;
 
   /** {@code setrlimit(resource, {soft, hard})}. */
@@ -126,9 +140,9 @@ public interface Syscalls {
   int getppid();
 
   /**
-   * What {@link #waitpid} returned: the reaped pid, its wait status, the CPU time it used (user plus
-   * system, in microseconds) and its peak resident set size in KiB. Usage is zero when nothing was
-   * reaped.
+   * What {@link #waitpid} returned: the reaped pid, its wait status, the CPU time it used (user
+   * plus system, in microseconds) and its peak resident set size in KiB. Usage is zero when nothing
+   * was reaped.
    */
   record WaitResult(int pid, WaitStatus status, long cpuMicros, long maxRssKiB) {
     /** A result without resource usage. */

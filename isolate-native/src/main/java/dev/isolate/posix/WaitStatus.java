@@ -3,8 +3,8 @@ package dev.isolate.posix;
 /**
  * The status word {@code waitpid()} stores, decoded the way the Linux {@code W*} macros decode it.
  *
- * <p>Exactly one of {@link #exited()}, {@link #signaled()}, {@link #stopped()} and
- * {@link #continued()} is true for any status a real {@code waitpid()} returns.
+ * <p>Exactly one of {@link #exited()}, {@link #signaled()}, {@link #stopped()} and {@link
+ * #continued()} is true for any status a real {@code waitpid()} returns.
  */
 public record WaitStatus(int raw) {
 
@@ -13,7 +13,9 @@ public record WaitStatus(int raw) {
     return (raw & 0x7f) == 0;
   }
 
-  /** {@code WEXITSTATUS}: the low 8 bits of the exit status; meaningful only if {@link #exited()}. */
+  /**
+   * {@code WEXITSTATUS}: the low 8 bits of the exit status; meaningful only if {@link #exited()}.
+   */
   public int exitStatus() {
     return (raw >> 8) & 0xff;
   }

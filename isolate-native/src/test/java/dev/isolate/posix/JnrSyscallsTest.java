@@ -8,7 +8,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
-/** The real binding, on calls that are safe inside a test JVM (no fork: see JnrForkIT in isolate-core). */
+/**
+ * The real binding, on calls that are safe inside a test JVM (no fork: see JnrForkIT in
+ * isolate-core).
+ */
 @EnabledOnOs(OS.LINUX)
 @Timeout(30)
 class JnrSyscallsTest {
@@ -43,12 +46,14 @@ class JnrSyscallsTest {
       NativeBuffer buffer = syscalls.allocate(1 << 20);
       long written = 0;
       int n;
-      // A blocking write of 1 MiB would wait forever for a reader; this one writes the pipe's capacity.
+      // A blocking write of 1 MiB would wait forever for a reader; this one writes the pipe's
+      // capacity.
       n = syscalls.write(pipe[1], buffer, 0, buffer.capacity());
       written += n;
       assertThat(written).isPositive().isLessThan(buffer.capacity());
       assertThatThrownBy(() -> syscalls.write(pipe[1], buffer, 0, 1))
-          .isInstanceOfSatisfying(SyscallException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EAGAIN));
+          .isInstanceOfSatisfying(
+              SyscallException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EAGAIN));
       // The read end is its own open file description: still blocking, it reads what is there.
       assertThat(syscalls.read(pipe[0], buffer, 0, 16)).isEqualTo(16);
     } finally {
@@ -65,7 +70,9 @@ class JnrSyscallsTest {
             e -> {
               assertThat(e.errno()).isEqualTo(Errno.EBADF);
               assertThat(e.call()).isEqualTo("close");
-              assertThat(e).hasMessageContaining("EBADF").hasMessageContaining("Bad file descriptor");
+              assertThat(e)
+                  .hasMessageContaining("EBADF")
+                  .hasMessageContaining("Bad file descriptor");
             });
   }
 
@@ -73,7 +80,8 @@ class JnrSyscallsTest {
   void waitpidWithoutChildrenFailsWithEchild() {
     // pid 1 is never our child.
     assertThatThrownBy(() -> syscalls.waitpid(1, true))
-        .isInstanceOfSatisfying(SyscallException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ECHILD));
+        .isInstanceOfSatisfying(
+            SyscallException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ECHILD));
   }
 
   @Test
@@ -89,13 +97,15 @@ class JnrSyscallsTest {
   @Test
   void getpidIsThisProcess() {
     assertThat(syscalls.getpid()).isEqualTo((int) ProcessHandle.current().pid());
-    assertThat(syscalls.getppid()).isEqualTo((int) ProcessHandle.current().parent().orElseThrow().pid());
+    assertThat(syscalls.getppid())
+        .isEqualTo((int) ProcessHandle.current().parent().orElseThrow().pid());
   }
 
   @Test
   void bufferRejectsRangesOutsideIt() {
     NativeBuffer buffer = syscalls.allocate(8);
     assertThatThrownBy(() -> buffer.putInt(6, 1)).isInstanceOf(IndexOutOfBoundsException.class);
-    assertThatThrownBy(() -> syscalls.read(0, buffer, 4, 5)).isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> syscalls.read(0, buffer, 4, 5))
+        .isInstanceOf(IndexOutOfBoundsException.class);
   }
 }

@@ -14,11 +14,12 @@ import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
 
 /**
- * The worker image's {@code -javaagent}: makes {@code Runtime.exit(int)} and {@code Runtime.halt(int)}
- * call {@link ExitHook#beforeExit(int)} first, so that a forked child can leave through {@code _exit}.
+ * The worker image's {@code -javaagent}: makes {@code Runtime.exit(int)} and {@code
+ * Runtime.halt(int)} call {@link ExitHook#beforeExit(int)} first, so that a forked child can leave
+ * through {@code _exit}.
  *
- * <p>The agent jar holds only {@link ExitHook} and names itself in {@code Boot-Class-Path}; this class
- * is found on the worker's class path.
+ * <p>The agent jar holds only {@link ExitHook} and names itself in {@code Boot-Class-Path}; this
+ * class is found on the worker's class path.
  */
 public final class ExitAgent {
   private static final String RUNTIME = "java/lang/Runtime";
@@ -30,11 +31,18 @@ public final class ExitAgent {
   public static void premain(String arguments, Instrumentation instrumentation) throws Exception {
     if (ExitHook.class.getClassLoader() != null) {
       throw new IllegalStateException(
-          "ExitHook was loaded by " + ExitHook.class.getClassLoader() + ", not the boot loader: the agent jar is not on the boot class path");
+          "ExitHook was loaded by "
+              + ExitHook.class.getClassLoader()
+              + ", not the boot loader: the agent jar is not on the boot class path");
     }
     // java.base must read the boot loader's unnamed module to call ExitHook.
     instrumentation.redefineModule(
-        Runtime.class.getModule(), Set.of(ExitHook.class.getModule()), Map.of(), Map.of(), Set.of(), Map.of());
+        Runtime.class.getModule(),
+        Set.of(ExitHook.class.getModule()),
+        Map.of(),
+        Map.of(),
+        Set.of(),
+        Map.of());
     RuntimeRewriter rewriter = new RuntimeRewriter();
     instrumentation.addTransformer(rewriter, true);
     try {
@@ -47,11 +55,16 @@ public final class ExitAgent {
     }
     if (rewriter.methodsRewritten != 2) {
       throw new IllegalStateException(
-          "found " + rewriter.methodsRewritten + " of Runtime.exit(int) and Runtime.halt(int) to rewrite, expected 2");
+          "found "
+              + rewriter.methodsRewritten
+              + " of Runtime.exit(int) and Runtime.halt(int) to rewrite, expected 2");
     }
   }
 
-  /** Inserts {@code ExitHook.beforeExit(status)} at the start of {@code exit(I)V} and {@code halt(I)V}. */
+  /**
+   * Inserts {@code ExitHook.beforeExit(status)} at the start of {@code exit(I)V} and {@code
+   * halt(I)V}.
+   */
   static byte[] rewriteRuntime(byte[] classFile, int[] methodsRewritten) {
     ClassReader reader = new ClassReader(classFile);
     ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
@@ -60,7 +73,8 @@ public final class ExitAgent {
           @Override
           public MethodVisitor visitMethod(
               int access, String name, String descriptor, String signature, String[] exceptions) {
-            MethodVisitor method = super.visitMethod(access, name, descriptor, signature, exceptions);
+            MethodVisitor method =
+                super.visitMethod(access, name, descriptor, signature, exceptions);
             if (!"(I)V".equals(descriptor) || !("exit".equals(name) || "halt".equals(name))) {
               return method;
             }

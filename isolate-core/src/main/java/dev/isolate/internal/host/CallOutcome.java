@@ -41,8 +41,8 @@ public sealed interface CallOutcome {
   }
 
   /**
-   * The child wrote its whole value and ended its output; it is about to exit, and is not reaped yet.
-   * How it exits cannot change the outcome: the value is complete.
+   * The child wrote its whole value and ended its output; it is about to exit, and is not reaped
+   * yet. How it exits cannot change the outcome: the value is complete.
    */
   record ValueWritten(int childPid, long elapsedNanos, ResultStream result, ChildOutput output)
       implements CallOutcome {}
@@ -52,11 +52,17 @@ public sealed interface CallOutcome {
 
   /** A system call of the worker image failed for this call. */
   record WorkerFailed(
-      WorkerStep step, int errno, int childPid, Optional<WaitStatus> status, int value, ChildOutput output)
+      WorkerStep step,
+      int errno,
+      int childPid,
+      Optional<WaitStatus> status,
+      int value,
+      ChildOutput output)
       implements CallOutcome {}
 
   /** The worker image died with the call in flight. */
-  record WorkerDied(long workerPid, String howItEnded, int childPid, ChildOutput output) implements CallOutcome {}
+  record WorkerDied(long workerPid, String howItEnded, int childPid, ChildOutput output)
+      implements CallOutcome {}
 
   /** The call never reached the worker image. */
   record NotDelivered(long workerPid, String why) implements CallOutcome {

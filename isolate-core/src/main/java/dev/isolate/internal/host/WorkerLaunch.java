@@ -14,18 +14,22 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 
-/** The command line of a worker image: the caller's own {@code java} and class path, with fork-safe options. */
+/**
+ * The command line of a worker image: the caller's own {@code java} and class path, with fork-safe
+ * options.
+ */
 public final class WorkerLaunch {
   /** The worker image's entry point. */
   public static final String MAIN_CLASS = "dev.isolate.internal.worker.WorkerMain";
+
   static final String AGENT_JAR_NAME = "isolate-exit-agent.jar";
 
   private WorkerLaunch() {}
 
   /**
-   * Whether the heap should be asked for transparent huge pages: the kernel offers them (not
-   * {@code [never]}), and it is 5.8 or later, where a write to a huge page shared with the worker
-   * image copies 4 KiB into the child rather than 2 MiB.
+   * Whether the heap should be asked for transparent huge pages: the kernel offers them (not {@code
+   * [never]}), and it is 5.8 or later, where a write to a huge page shared with the worker image
+   * copies 4 KiB into the child rather than 2 MiB.
    */
   static boolean transparentHugePagesHelp() {
     try {
@@ -47,8 +51,8 @@ public final class WorkerLaunch {
   }
 
   /**
-   * Writes the exit agent's jar into {@code directory}: it holds only {@link ExitHook}, names itself
-   * in {@code Boot-Class-Path} so that {@code java.lang.Runtime} can call it, and names
+   * Writes the exit agent's jar into {@code directory}: it holds only {@link ExitHook}, names
+   * itself in {@code Boot-Class-Path} so that {@code java.lang.Runtime} can call it, and names
    * {@link ExitAgent} (found on the class path) as its {@code Premain-Class}.
    */
   public static Path writeAgentJar(Path directory) throws IOException {
@@ -77,8 +81,8 @@ public final class WorkerLaunch {
   /**
    * The command: the caller's {@code java}, the fork-safety options of the design (no JIT, Epsilon
    * GC, no perf data, a large metaspace threshold, crash files in {@code crashDirectory}), the exit
-   * agent, the number of spare children to keep forked, the caller's extra options, and the caller's
-   * class path.
+   * agent, the number of spare children to keep forked, the caller's extra options, and the
+   * caller's class path.
    */
   public static List<String> command(
       Path agentJar,
@@ -107,7 +111,8 @@ public final class WorkerLaunch {
       command.add("-XX:+UseTransparentHugePages");
     }
     command.add("-XX:ErrorFile=" + crashDirectory.resolve("hs_err_pid%p.log"));
-    // Keep HotSpot's own messages off standard output, which carries frames until the worker takes it over,
+    // Keep HotSpot's own messages off standard output, which carries frames until the worker takes
+    // it over,
     // and drop Epsilon's advice about pre-touching, which does not apply to a heap that is forked.
     command.add("-XX:+DisplayVMOutputToStderr");
     command.add("-Xlog:disable");

@@ -34,43 +34,57 @@ public final class WorkerProcess {
   private final Process process;
   private final OutputStream toWorker;
   private final DataInputStream fromWorker;
+
   /**
-   * How many shapes (classes, lambdas) one worker image prepares at most: each costs it heap that is
-   * never collected, and a caller that makes a new class per call must not fill it.
+   * How many shapes (classes, lambdas) one worker image prepares at most: each costs it heap that
+   * is never collected, and a caller that makes a new class per call must not fill it.
    */
   private static final int MAX_SHAPES = 10_000;
 
   private final Map<Long, PendingCall> pending = new ConcurrentHashMap<>();
+
   /** Shapes sent in a PREPARE frame. Written under the toWorker lock. */
   private final Set<String> announced = ConcurrentHashMap.newKeySet();
+
   private final CompletableFuture<Integer> ready = new CompletableFuture<>();
   private final OutputCapture workerStderr;
   private final boolean forwardChildOutput;
   private final Thread reader;
   private final Thread stderrPump;
   private volatile boolean dead;
+
   /** Set by close(): unlike a retirement, which ends the process only once it is idle. */
   private volatile boolean stopRequested;
+
   /**
    * Guards registering calls, retiring and closing the input. Not the write lock (toWorker): the
-   * frame reader takes this one, and must never wait behind a writer that waits for the worker image,
-   * which may be waiting for the reader.
+   * frame reader takes this one, and must never wait behind a writer that waits for the worker
+   * image, which may be waiting for the reader.
    */
   private final Object calls = new Object();
-  /** Takes no new calls; its input is closed, and so it exits, once the calls in flight are done. Set under calls. */
+
+  /**
+   * Takes no new calls; its input is closed, and so it exits, once the calls in flight are done.
+   * Set under calls.
+   */
   private volatile boolean retiring;
+
   /** Guarded by calls. */
   private boolean inputClosed;
+
   private volatile long heapUsedBytes;
+
   /** Written under calls. */
   private volatile long callsTaken;
+
   private volatile String howItEnded;
 
   private WorkerProcess(Process process, boolean forwardChildOutput) {
     this.process = process;
     this.forwardChildOutput = forwardChildOutput;
     this.toWorker = process.getOutputStream();
-    this.fromWorker = new DataInputStream(new BufferedInputStream(process.getInputStream(), 128 * 1024));
+    this.fromWorker =
+        new DataInputStream(new BufferedInputStream(process.getInputStream(), 128 * 1024));
     this.workerStderr = new OutputCapture(System.err, "[isolate worker " + process.pid() + "] ");
     this.reader = new Thread(this::readFrames, "isolate-worker-" + process.pid() + "-frames");
     this.stderrPump = new Thread(this::pumpStderr, "isolate-worker-" + process.pid() + "-stderr");
@@ -79,7 +93,8 @@ public final class WorkerProcess {
   }
 
   /** Starts {@code command}; the worker image then warms up on its own, see {@link #awaitReady}. */
-  public static WorkerProcess start(List<String> command, boolean forwardChildOutput) throws IOException {
+  public static WorkerProcess start(List<String> command, boolean forwardChildOutput)
+      throws IOException {
     Process process = new ProcessBuilder(command).start();
     WorkerProcess worker = new WorkerProcess(process, forwardChildOutput);
     worker.reader.start();
@@ -108,16 +123,25 @@ public final class WorkerProcess {
   }
 
   /**
-   * Why it is not ready: it ended before it was, or it was still starting after {@code waited}. For a
-   * worker image that {@link #failedToStart()} or was stopped while starting.
+   * Why it is not ready: it ended before it was, or it was still starting after {@code waited}. For
+   * a worker image that {@link #failedToStart()} or was stopped while starting.
    */
   public WorkerStartException startFailure(Duration waited) {
     if (ready.isCompletedExceptionally()) {
       return new WorkerStartException(
-          "the worker image (pid " + pid() + ") " + howItEnded + " before it was ready" + stderrSuffix());
+          "the worker image (pid "
+              + pid()
+              + ") "
+              + howItEnded
+              + " before it was ready"
+              + stderrSuffix());
     }
     return new WorkerStartException(
-        "the worker image (pid " + pid() + ") was not ready after " + waited.toMillis() + " ms and was stopped"
+        "the worker image (pid "
+            + pid()
+            + ") was not ready after "
+            + waited.toMillis()
+            + " ms and was stopped"
             + stderrSuffix());
   }
 
@@ -152,11 +176,12 @@ public final class WorkerProcess {
   }
 
   /**
-   * Sends a call. The future completes, never exceptionally, with the call's outcome: as soon as the
-   * child has written its whole value and ended its output, or else when the worker image reports
-   * how the child ended. {@code finished} runs once, when the call no longer occupies a child: its
-   * value has arrived (the child only exits after that), or the child was reaped, or never forked.
-   * {@code ended} then gets the last word on the call: how its child ended, or why there was none.
+   * Sends a call. The future completes, never exceptionally, with the call's outcome: as soon as
+   * the child has written its whole value and ended its output, or else when the worker image
+   * reports how the child ended. {@code finished} runs once, when the call no longer occupies a
+   * child: its value has arrived (the child only exits after that), or the child was reaped, or
+   * never forked. {@code ended} then gets the last word on the call: how its child ended, or why
+   * there was none.
    *
    * @return null if this worker image is retiring: the caller sends the call to its successor
    */
@@ -198,13 +223,17 @@ public final class WorkerProcess {
       }
     } catch (IOException e) {
       pending.remove(callId);
-      call.end(new CallOutcome.NotDelivered(pid(), "the call could not be written to the worker image: " + e.getMessage()));
+      call.end(
+          new CallOutcome.NotDelivered(
+              pid(), "the call could not be written to the worker image: " + e.getMessage()));
       closeInputIfIdle();
     }
     return call.future;
   }
 
-  /** The shapes this worker image has not been told to prepare, at most {@link #MAX_SHAPES} in all. */
+  /**
+   * The shapes this worker image has not been told to prepare, at most {@link #MAX_SHAPES} in all.
+   */
   private List<String> unannounced(Set<String> shapes) {
     List<String> unannounced = List.of();
     for (String shape : shapes) {
@@ -316,7 +345,10 @@ public final class WorkerProcess {
       ready.complete(Bytes.getInt(payload, 0));
       return;
     }
-    PendingCall call = type == Frames.EXITED || type == Frames.FAILED ? pending.remove(callId) : pending.get(callId);
+    PendingCall call =
+        type == Frames.EXITED || type == Frames.FAILED
+            ? pending.remove(callId)
+            : pending.get(callId);
     if (call == null) {
       return;
     }
@@ -332,7 +364,8 @@ public final class WorkerProcess {
         ResultStream result = ResultStream.parse(call.resultChunks);
         if (result.valueComplete()) {
           call.future.complete(
-              new CallOutcome.ValueWritten(call.childPid, System.nanoTime() - call.sentAt, result, call.finishOutput()));
+              new CallOutcome.ValueWritten(
+                  call.childPid, System.nanoTime() - call.sentAt, result, call.finishOutput()));
           call.finished();
         }
       }
@@ -390,7 +423,8 @@ public final class WorkerProcess {
     for (PendingCall call : new ArrayList<>(pending.values())) {
       pending.remove(call.callId);
       call.end(
-          new CallOutcome.WorkerDied(pid(), howItEnded + stderrSuffix(), call.childPid, call.finishOutput()));
+          new CallOutcome.WorkerDied(
+              pid(), howItEnded + stderrSuffix(), call.childPid, call.finishOutput()));
     }
   }
 
@@ -417,8 +451,8 @@ public final class WorkerProcess {
   }
 
   /**
-   * Stops the worker image: closing its input makes it kill its children and exit; past
-   * {@code grace} it is killed. Calls in flight end as {@link CallOutcome.WorkerDied}.
+   * Stops the worker image: closing its input makes it kill its children and exit; past {@code
+   * grace} it is killed. Calls in flight end as {@link CallOutcome.WorkerDied}.
    */
   public void close(Duration grace) {
     stopRequested = true;

@@ -1,2 +1,4 @@
-/** The caller's side of a worker image: launching it, framing calls, collecting outcomes. Internal. */
+/**
+ * The caller's side of a worker image: launching it, framing calls, collecting outcomes. Internal.
+ */
 package dev.isolate.internal.host;

@@ -21,7 +21,8 @@ import jdk.jfr.Timespan;
 @StackTrace(false)
 public final class IsolatedCallEvent extends Event {
   @Label("Outcome")
-  @Description("RETURNED, or the category of the failure: DID_NOT_EXECUTE, EXECUTED, STATUS_UNKNOWN")
+  @Description(
+      "RETURNED, or the category of the failure: DID_NOT_EXECUTE, EXECUTED, STATUS_UNKNOWN")
   public String outcome;
 
   @Label("Reason")

@@ -39,12 +39,16 @@ public final class KryoCodec {
 
   /** Where {@link #recordShapes} keeps its set in a Kryo's context. */
   private static final Object SHAPES = new Object();
+
   /** Shape keys: a class by name, or a lambda by everything that identifies its implementation. */
   private static final char CLASS_SHAPE = 'C';
+
   private static final char LAMBDA_SHAPE = 'L';
   private static final int FLAG_SERIALIZABLE = 1;
 
-  /** A new Kryo that resolves classes through {@code loader}. Kryo instances are not thread-safe. */
+  /**
+   * A new Kryo that resolves classes through {@code loader}. Kryo instances are not thread-safe.
+   */
   public static Kryo newKryo(ClassLoader loader) {
     Kryo kryo = new Kryo(new ShapeRecordingClassResolver(), new MapReferenceResolver());
     kryo.setRegistrationRequired(false);
@@ -79,8 +83,9 @@ public final class KryoCodec {
 
   /**
    * From now on, until called with null, adds to {@code shapes} a key for every class {@code kryo}
-   * writes and every lambda it serializes: what a child needs to read the object, and what the worker
-   * image can prepare once, before forking, instead of every child doing it again (see {@link #prepare}).
+   * writes and every lambda it serializes: what a child needs to read the object, and what the
+   * worker image can prepare once, before forking, instead of every child doing it again (see
+   * {@link #prepare}).
    */
   @SuppressWarnings("unchecked") // Kryo's context is a raw ObjectMap.
   public static void recordShapes(Kryo kryo, Set<String> shapes) {
@@ -100,12 +105,13 @@ public final class KryoCodec {
   }
 
   /**
-   * Does ahead, in {@code kryo}, what reading an object of this shape would do the first time: loads
-   * the class and builds its serializer and instantiator, or spins the lambda's class. Runs no code
-   * of the class itself: no class is initialized, no constructor or static method called. Shapes that
-   * cannot be prepared that way (enums, whose serializer reads their constants, classes with their
-   * own serializer, lambdas of an interface that is not {@link java.io.Serializable}) are skipped,
-   * and so is a shape that fails to prepare: the child then does the work, and reports what fails.
+   * Does ahead, in {@code kryo}, what reading an object of this shape would do the first time:
+   * loads the class and builds its serializer and instantiator, or spins the lambda's class. Runs
+   * no code of the class itself: no class is initialized, no constructor or static method called.
+   * Shapes that cannot be prepared that way (enums, whose serializer reads their constants, classes
+   * with their own serializer, lambdas of an interface that is not {@link java.io.Serializable})
+   * are skipped, and so is a shape that fails to prepare: the child then does the work, and reports
+   * what fails.
    */
   public static void prepare(Kryo kryo, String key) {
     try {
@@ -130,7 +136,9 @@ public final class KryoCodec {
       return;
     }
     Registration registration = kryo.getRegistration(type);
-    if (registration.getInstantiator() == null && !type.isInterface() && !Modifier.isAbstract(type.getModifiers())) {
+    if (registration.getInstantiator() == null
+        && !type.isInterface()
+        && !Modifier.isAbstract(type.getModifiers())) {
       registration.setInstantiator(kryo.getInstantiatorStrategy().newInstantiatorOf(type));
     }
   }
@@ -154,9 +162,9 @@ public final class KryoCodec {
   /**
    * Serializable lambdas, rebuilt through their capturing class's {@code $deserializeLambda$}.
    *
-   * <p>Kryo's own ClosureSerializer calls {@code SerializedLambda.readResolve} reflectively, which JDK
-   * 17 forbids without {@code --add-opens java.base/java.lang.invoke}; the capturing class is the
-   * caller's own and open to reflection.
+   * <p>Kryo's own ClosureSerializer calls {@code SerializedLambda.readResolve} reflectively, which
+   * JDK 17 forbids without {@code --add-opens java.base/java.lang.invoke}; the capturing class is
+   * the caller's own and open to reflection.
    */
   static final class LambdaSerializer extends Serializer<Object> {
     private static final ClassValue<Method> DESERIALIZERS =
@@ -164,43 +172,67 @@ public final class KryoCodec {
           @Override
           protected Method computeValue(Class<?> capturingClass) {
             try {
-              Method method = capturingClass.getDeclaredMethod("$deserializeLambda$", SerializedLambda.class);
+              Method method =
+                  capturingClass.getDeclaredMethod("$deserializeLambda$", SerializedLambda.class);
               method.setAccessible(true);
               return method;
             } catch (NoSuchMethodException e) {
               throw new IllegalStateException(
-                  capturingClass.getName() + " declares no serializable lambda ($deserializeLambda$ is missing)", e);
+                  capturingClass.getName()
+                      + " declares no serializable lambda ($deserializeLambda$ is missing)",
+                  e);
             }
           }
         };
 
     /**
      * Lambdas prepared ahead by {@link #prepare}, by shape key: the one instance of a lambda that
-     * captures nothing (a {@link MethodHandle} call would make each child link its call site), or the
-     * factory of one that captures values.
+     * captures nothing (a {@link MethodHandle} call would make each child link its call site), or
+     * the factory of one that captures values.
      */
     private final Map<String, Object> prepared = new HashMap<>();
 
     private static String shapeKey(
-        String capturingClass, String functionalInterface, String methodName, String methodSignature, int implKind,
-        String implClass, String implName, String implSignature, String instantiatedType, int capturedCount) {
+        String capturingClass,
+        String functionalInterface,
+        String methodName,
+        String methodSignature,
+        int implKind,
+        String implClass,
+        String implName,
+        String implSignature,
+        String instantiatedType,
+        int capturedCount) {
       // A StringBuilder, not +: string concatenation links an invokedynamic call site, which each
       // child would link anew.
       return new StringBuilder(256)
-          .append(LAMBDA_SHAPE).append(capturingClass)
-          .append(' ').append(functionalInterface)
-          .append(' ').append(methodName)
-          .append(' ').append(methodSignature)
-          .append(' ').append(implKind)
-          .append(' ').append(implClass)
-          .append(' ').append(implName)
-          .append(' ').append(implSignature)
-          .append(' ').append(instantiatedType)
-          .append(' ').append(capturedCount)
+          .append(LAMBDA_SHAPE)
+          .append(capturingClass)
+          .append(' ')
+          .append(functionalInterface)
+          .append(' ')
+          .append(methodName)
+          .append(' ')
+          .append(methodSignature)
+          .append(' ')
+          .append(implKind)
+          .append(' ')
+          .append(implClass)
+          .append(' ')
+          .append(implName)
+          .append(' ')
+          .append(implSignature)
+          .append(' ')
+          .append(instantiatedType)
+          .append(' ')
+          .append(capturedCount)
           .toString();
     }
 
-    /** Spins the class of the lambda {@code key} describes, as its capturing class's bootstrap would. */
+    /**
+     * Spins the class of the lambda {@code key} describes, as its capturing class's bootstrap
+     * would.
+     */
     void prepare(ClassLoader loader, String key) throws Throwable {
       if (prepared.containsKey(key)) {
         return;
@@ -209,26 +241,34 @@ public final class KryoCodec {
       Class<?> capturing = Class.forName(part[0].replace('/', '.'), false, loader);
       Class<?> functionalInterface = Class.forName(part[1].replace('/', '.'), false, loader);
       if (!Serializable.class.isAssignableFrom(functionalInterface)) {
-        // Its marker interfaces are not in the serialized form; only $deserializeLambda$ knows them.
+        // Its marker interfaces are not in the serialized form; only $deserializeLambda$ knows
+        // them.
         return;
       }
       int implKind = Integer.parseInt(part[4]);
       Class<?> implClass = Class.forName(part[5].replace('/', '.'), false, loader);
       MethodType implType = MethodType.fromMethodDescriptorString(part[7], loader);
-      MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(capturing, MethodHandles.lookup());
+      MethodHandles.Lookup lookup =
+          MethodHandles.privateLookupIn(capturing, MethodHandles.lookup());
       MethodHandle impl =
           switch (implKind) {
-            case MethodHandleInfo.REF_invokeStatic -> lookup.findStatic(implClass, part[6], implType);
-            case MethodHandleInfo.REF_invokeVirtual, MethodHandleInfo.REF_invokeInterface, MethodHandleInfo.REF_invokeSpecial ->
+            case MethodHandleInfo.REF_invokeStatic ->
+                lookup.findStatic(implClass, part[6], implType);
+            case MethodHandleInfo.REF_invokeVirtual,
+                MethodHandleInfo.REF_invokeInterface,
+                MethodHandleInfo.REF_invokeSpecial ->
                 lookup.findVirtual(implClass, part[6], implType);
-            case MethodHandleInfo.REF_newInvokeSpecial -> lookup.findConstructor(implClass, implType);
+            case MethodHandleInfo.REF_newInvokeSpecial ->
+                lookup.findConstructor(implClass, implType);
             default -> null;
           };
       if (impl == null) {
         return;
       }
       int captured = Integer.parseInt(part[9]);
-      MethodType factoryType = MethodType.methodType(functionalInterface, impl.type().parameterList().subList(0, captured));
+      MethodType factoryType =
+          MethodType.methodType(
+              functionalInterface, impl.type().parameterList().subList(0, captured));
       CallSite site =
           LambdaMetafactory.altMetafactory(
               lookup,
@@ -239,8 +279,10 @@ public final class KryoCodec {
               MethodType.fromMethodDescriptorString(part[8], loader),
               FLAG_SERIALIZABLE);
       MethodHandle factory = site.getTarget();
-      // Made once here, so that no child spins the classes that invoking the factory takes. A lambda
-      // without captured values is one shared instance; with them, it gets nulls and zeros here: only
+      // Made once here, so that no child spins the classes that invoking the factory takes. A
+      // lambda
+      // without captured values is one shared instance; with them, it gets nulls and zeros here:
+      // only
       // the lambda's own class runs, none of the capturing class's code.
       Object[] defaults = new Object[captured];
       for (int i = 0; i < captured; i++) {
@@ -268,6 +310,7 @@ public final class KryoCodec {
 
     private static final class LambdaClass {
       final Method writeReplace;
+
       /** The same for every instance of the class; set by the first write. */
       volatile String shapeKey;
 
@@ -321,9 +364,11 @@ public final class KryoCodec {
       String capturingClassName = input.readString();
       Class<?> capturingClass;
       try {
-        capturingClass = Class.forName(capturingClassName.replace('/', '.'), false, kryo.getClassLoader());
+        capturingClass =
+            Class.forName(capturingClassName.replace('/', '.'), false, kryo.getClassLoader());
       } catch (ClassNotFoundException e) {
-        throw new IllegalStateException("the lambda's capturing class " + capturingClassName + " is not on the class path", e);
+        throw new IllegalStateException(
+            "the lambda's capturing class " + capturingClassName + " is not on the class path", e);
       }
       String functionalInterface = input.readString();
       String methodName = input.readString();
@@ -337,8 +382,16 @@ public final class KryoCodec {
         Object lambda =
             prepared.get(
                 shapeKey(
-                    capturingClassName, functionalInterface, methodName, methodSignature, implKind, implClass, implName,
-                    implSignature, instantiatedType, captured.length));
+                    capturingClassName,
+                    functionalInterface,
+                    methodName,
+                    methodSignature,
+                    implKind,
+                    implClass,
+                    implName,
+                    implSignature,
+                    instantiatedType,
+                    captured.length));
         if (lambda instanceof MethodHandle factory) {
           try {
             return factory.invokeWithArguments(captured);
@@ -366,7 +419,8 @@ public final class KryoCodec {
       } catch (IllegalAccessException e) {
         throw new IllegalStateException("cannot rebuild a lambda of " + capturingClassName, e);
       } catch (InvocationTargetException e) {
-        throw new IllegalStateException("cannot rebuild a lambda of " + capturingClassName, e.getCause());
+        throw new IllegalStateException(
+            "cannot rebuild a lambda of " + capturingClassName, e.getCause());
       }
     }
 
@@ -378,7 +432,10 @@ public final class KryoCodec {
         return (SerializedLambda) writeReplace.invoke(lambda);
       } catch (ReflectiveOperationException | ClassCastException e) {
         throw new IllegalArgumentException(
-            lambda.getClass().getName() + " is not a serializable lambda: declare it as an IsolatedCallable or cast it to Serializable", e);
+            lambda.getClass().getName()
+                + " is not a serializable lambda: declare it as an IsolatedCallable or cast it to"
+                + " Serializable",
+            e);
       }
     }
   }

@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The caller's view of everything a child wrote on its result pipe, parsed from the chunks the worker
- * image relayed (chunk boundaries fall anywhere, also inside a record).
+ * The caller's view of everything a child wrote on its result pipe, parsed from the chunks the
+ * worker image relayed (chunk boundaries fall anywhere, also inside a record).
  */
 public final class ResultStream {
   private final List<Piece> valuePieces = new ArrayList<>();

@@ -14,6 +14,7 @@ import java.util.Map;
 public final class ThrowableCodec {
   /** Causes beyond this depth are dropped. */
   static final int MAX_CHAIN = 32;
+
   /** Stack frames beyond this count are dropped (a StackOverflowError has thousands). */
   static final int MAX_FRAMES = 1024;
 
@@ -22,11 +23,16 @@ public final class ThrowableCodec {
 
   private ThrowableCodec() {}
 
-  /** Writes {@code throwable} and its causes. Allocates little, so that it still works after an OutOfMemoryError. */
+  /**
+   * Writes {@code throwable} and its causes. Allocates little, so that it still works after an
+   * OutOfMemoryError.
+   */
   public static void write(Output output, Throwable throwable) {
     List<Throwable> chain = new ArrayList<>();
     Map<Throwable, Boolean> seen = new IdentityHashMap<>();
-    for (Throwable t = throwable; t != null && chain.size() < MAX_CHAIN && seen.put(t, Boolean.TRUE) == null; t = t.getCause()) {
+    for (Throwable t = throwable;
+        t != null && chain.size() < MAX_CHAIN && seen.put(t, Boolean.TRUE) == null;
+        t = t.getCause()) {
       chain.add(t);
     }
     output.writeVarInt(chain.size(), true);

@@ -1,6 +1,9 @@
 package dev.isolate.internal.wire;
 
-/** The worker image's operations that can fail for one call, as sent in a {@link Frames#FAILED} frame. */
+/**
+ * The worker image's operations that can fail for one call, as sent in a {@link Frames#FAILED}
+ * frame.
+ */
 public enum WorkerStep {
   /** Creating the child's pipes. */
   PIPE,

@@ -19,8 +19,8 @@ import java.io.OutputStream;
 
 /**
  * What runs in a forked child: set the process up, deserialize the callable, run it, write the
- * outcome as {@link ChildRecords} and leave through {@code _exit}. Nothing here throws past
- * {@link #runChild}, and nothing calls {@code System.exit}: HotSpot's exit path hangs in a fork.
+ * outcome as {@link ChildRecords} and leave through {@code _exit}. Nothing here throws past {@link
+ * #runChild}, and nothing calls {@code System.exit}: HotSpot's exit path hangs in a fork.
  */
 final class ChildRunner {
   private static final int[] SIGNALS_TO_RESET = {
@@ -33,10 +33,16 @@ final class ChildRunner {
   private final NativeBuffer buffer;
   private final int zygotePid;
   private final Kryo kryo = KryoCodec.newKryo(ClassLoader.getSystemClassLoader());
-  /** Written when even the report of an OutOfMemoryError cannot be encoded: prepared before any fork. */
+
+  /**
+   * Written when even the report of an OutOfMemoryError cannot be encoded: prepared before any
+   * fork.
+   */
   private final byte[] outOfMemoryReport;
+
   /** The result pipe while a callable runs in this process; -1 in the worker image itself. */
   private volatile int resultFd = -1;
+
   private SharedFiles sharedFiles;
   private static final int LINGER_MILLIS = Integer.getInteger("isolate.childLingerMillis", 1);
   private final PollSet noDescriptors;
@@ -46,7 +52,8 @@ final class ChildRunner {
     this.buffer = buffer;
     this.zygotePid = zygotePid;
     this.noDescriptors = syscalls.newPollSet(1);
-    // Loaded now: a child that fails a system call before it stops sharing the worker's jars must not
+    // Loaded now: a child that fails a system call before it stops sharing the worker's jars must
+    // not
     // have to load the exception's class from them.
     new SyscallException("warm-up", 0, "").errno();
     OutOfMemoryError prepared =
@@ -57,7 +64,9 @@ final class ChildRunner {
     this.outOfMemoryReport = output.toBytes();
   }
 
-  /** The Kryo children read callables with; the worker image prepares shapes in it before forking. */
+  /**
+   * The Kryo children read callables with; the worker image prepares shapes in it before forking.
+   */
   Kryo kryo() {
     return kryo;
   }
@@ -71,15 +80,23 @@ final class ChildRunner {
    * The write ends a child keeps, the read end of its request pipe (a spare child's; -1 for a child
    * forked for a call already in memory), and every descriptor it must close.
    */
-  record Pipes(int resultWriteFd, int outWriteFd, int errWriteFd, int requestReadFd, int[] toClose) {}
+  record Pipes(
+      int resultWriteFd, int outWriteFd, int errWriteFd, int requestReadFd, int[] toClose) {}
 
   /**
    * Runs in a child forked for a call whose request it inherited; never returns.
    *
-   * @param nativeMemoryBytes how much address space the child may add to what it inherited; 0: no limit
+   * @param nativeMemoryBytes how much address space the child may add to what it inherited; 0: no
+   *     limit
    * @param cpuSeconds the child's CPU-time limit; 0: none
    */
-  void runChild(byte[] request, int offset, int length, Pipes pipes, long nativeMemoryBytes, long cpuSeconds) {
+  void runChild(
+      byte[] request,
+      int offset,
+      int length,
+      Pipes pipes,
+      long nativeMemoryBytes,
+      long cpuSeconds) {
     setUp(pipes);
     applyLimits(nativeMemoryBytes, cpuSeconds);
     run(request, offset, length);
@@ -107,7 +124,10 @@ final class ChildRunner {
     run(request, Frames.CALL_LIMITS, request.length - Frames.CALL_LIMITS);
   }
 
-  /** The request, or null if the pipe ended first. Reads through {@link #buffer}, which holds any request a spare is given. */
+  /**
+   * The request, or null if the pipe ended first. Reads through {@link #buffer}, which holds any
+   * request a spare is given.
+   */
   private byte[] readRequest(int fd) throws SyscallException {
     int have = 0;
     int needed = 4;
@@ -142,8 +162,8 @@ final class ChildRunner {
 
   /**
    * What every child does before its callable: close what is not its own, stop sharing the worker's
-   * files, take its standard streams, reset signals, die with the worker image, and never dump core.
-   * On failure, reports the step and exits.
+   * files, take its standard streams, reset signals, die with the worker image, and never dump
+   * core. On failure, reports the step and exits.
    */
   private void setUp(Pipes pipes) {
     int resultWriteFd = pipes.resultWriteFd();
@@ -193,7 +213,8 @@ final class ChildRunner {
         syscalls.setResourceLimit(Syscalls.RLIMIT_CPU, cpuSeconds, cpuSeconds + 1);
       }
       if (nativeMemoryBytes > 0) {
-        // RLIMIT_AS, not RLIMIT_DATA: HotSpot reserves the whole Java heap as address space at start,
+        // RLIMIT_AS, not RLIMIT_DATA: HotSpot reserves the whole Java heap as address space at
+        // start,
         // so only new mappings (malloc, mmap, thread stacks) count against this budget; RLIMIT_DATA
         // also counts heap pages as they are committed, and HotSpot dies when a commit fails.
         long limit = saturatedAdd(addressSpaceBytes(), nativeMemoryBytes);
@@ -230,9 +251,10 @@ final class ChildRunner {
   }
 
   /**
-   * Waits a moment before {@code _exit}. Tearing down a worker-sized address space takes the kernel a
-   * millisecond or two of CPU, in the exiting child's name; done at once, it competes with the caller
-   * that is receiving the value (on two cores, it delayed the caller's wake-up by 1.3 ms at the median).
+   * Waits a moment before {@code _exit}. Tearing down a worker-sized address space takes the kernel
+   * a millisecond or two of CPU, in the exiting child's name; done at once, it competes with the
+   * caller that is receiving the value (on two cores, it delayed the caller's wake-up by 1.3 ms at
+   * the median).
    */
   private void linger() {
     if (LINGER_MILLIS > 0) {
@@ -245,8 +267,9 @@ final class ChildRunner {
   }
 
   /**
-   * Closes standard output, standard error and the result pipe: the worker image sees their end now,
-   * and the caller has its outcome, rather than after the kernel has torn down a worker-sized process.
+   * Closes standard output, standard error and the result pipe: the worker image sees their end
+   * now, and the caller has its outcome, rather than after the kernel has torn down a worker-sized
+   * process.
    */
   private void endOutput() {
     try {
@@ -263,13 +286,17 @@ final class ChildRunner {
     return sum < 0 ? Long.MAX_VALUE : sum;
   }
 
-  /** This process's address space ({@code VmSize} of {@code /proc/self/status}), read with plain system calls. */
+  /**
+   * This process's address space ({@code VmSize} of {@code /proc/self/status}), read with plain
+   * system calls.
+   */
   private long addressSpaceBytes() throws SyscallException {
     int fd = syscalls.open("/proc/self/status", Syscalls.O_RDONLY | Syscalls.O_CLOEXEC);
     int length = 0;
     try {
       int n;
-      while (length < buffer.capacity() && (n = syscalls.read(fd, buffer, length, buffer.capacity() - length)) > 0) {
+      while (length < buffer.capacity()
+          && (n = syscalls.read(fd, buffer, length, buffer.capacity() - length)) > 0) {
         length += n;
       }
     } finally {
@@ -279,7 +306,8 @@ final class ChildRunner {
     buffer.get(0, text, 0, length);
     int at = indexOf(text, VM_SIZE);
     if (at < 0) {
-      throw new SyscallException("read /proc/self/status (no VmSize)", Errno.EINVAL, "no VmSize line");
+      throw new SyscallException(
+          "read /proc/self/status (no VmSize)", Errno.EINVAL, "no VmSize line");
     }
     long kib = 0;
     for (int i = at + VM_SIZE.length; i < length && text[i] != 'k'; i++) {
@@ -304,8 +332,8 @@ final class ChildRunner {
   }
 
   /**
-   * Deserializes and runs the callable, and writes its outcome to {@link #resultFd}. Also run by the
-   * warm-up in the worker image itself, on a pipe, so that children find every class loaded.
+   * Deserializes and runs the callable, and writes its outcome to {@link #resultFd}. Also run by
+   * the warm-up in the worker image itself, on a pipe, so that children find every class loaded.
    */
   void runCallable(byte[] request, int offset, int length) {
     IsolatedCallable<?> callable;
@@ -337,7 +365,10 @@ final class ChildRunner {
     parts.end();
   }
 
-  /** The worker's {@link dev.isolate.internal.boot.ExitHook} handler: in a child, {@code _exit} at once. */
+  /**
+   * The worker's {@link dev.isolate.internal.boot.ExitHook} handler: in a child, {@code _exit} at
+   * once.
+   */
   void exitCalled(int status) {
     if (resultFd < 0) {
       return;
@@ -378,7 +409,9 @@ final class ChildRunner {
     }
   }
 
-  /** Writes one record; if the pipe fails, nothing else can be reported, so the exit status says it. */
+  /**
+   * Writes one record; if the pipe fails, nothing else can be reported, so the exit status says it.
+   */
   private void writeRecord(byte kind, byte[] payload, int offset, int length) {
     buffer.putByte(0, kind);
     buffer.putInt(1, length);

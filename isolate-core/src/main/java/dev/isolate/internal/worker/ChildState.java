@@ -14,7 +14,8 @@ record ChildState(char state, long cpuTicks, String waitChannel) {
       String wchan = Files.readString(Path.of("/proc", Integer.toString(pid), "wchan"));
       // pid (comm) state ppid ... utime stime: fields 3, 14 and 15; comm may hold spaces.
       String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return new ChildState(fields[0].charAt(0), Long.parseLong(fields[11]) + Long.parseLong(fields[12]), wchan);
+      return new ChildState(
+          fields[0].charAt(0), Long.parseLong(fields[11]) + Long.parseLong(fields[12]), wchan);
     } catch (IOException | RuntimeException gone) {
       return null;
     }

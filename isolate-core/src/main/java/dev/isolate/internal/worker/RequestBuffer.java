@@ -5,8 +5,8 @@ import dev.isolate.internal.wire.Frames;
 import dev.isolate.posix.NativeBuffer;
 
 /**
- * Accumulates bytes read from the caller until whole frames are there. One array, reused: the worker
- * image's heap is never collected, so it must not allocate per request.
+ * Accumulates bytes read from the caller until whole frames are there. One array, reused: the
+ * worker image's heap is never collected, so it must not allocate per request.
  */
 final class RequestBuffer {
   private byte[] bytes = new byte[256 * 1024];

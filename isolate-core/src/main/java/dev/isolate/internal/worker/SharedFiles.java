@@ -21,8 +21,8 @@ import java.util.List;
  * child: same descriptor, same file offset.
  *
  * <p>Why it matters: the JDK reads a jar with seek-then-read on one descriptor. Two processes doing
- * that on a shared offset read each other's positions, and class loading fails with
- * {@code ClassNotFoundException} in both. A child therefore gives each of these descriptors its own
+ * that on a shared offset read each other's positions, and class loading fails with {@code
+ * ClassNotFoundException} in both. A child therefore gives each of these descriptors its own
  * offset, by opening the file again onto the same descriptor number, before it loads any class.
  *
  * <p>Anything else the worker holds (a socket libc's name service opened, a writable file) is
@@ -33,8 +33,10 @@ final class SharedFiles {
   private static final int O_ACCMODE = 3;
 
   private final int[] fds;
+
   /** The files' paths, each NUL-terminated in {@link #paths} at its offset: ready for open(2). */
   private final NativeBuffer paths;
+
   private final int[] pathOffsets;
   private final int[] foreign;
 
@@ -71,7 +73,8 @@ final class SharedFiles {
         }
       }
     } catch (IOException e) {
-      throw new IllegalStateException("cannot list the worker image's open files in /proc/self/fd", e);
+      throw new IllegalStateException(
+          "cannot list the worker image's open files in /proc/self/fd", e);
     }
     ByteArrayOutputStream encoded = new ByteArrayOutputStream();
     int[] offsets = new int[paths.size()];
@@ -108,8 +111,8 @@ final class SharedFiles {
   }
 
   /**
-   * In a new child: closes the descriptors it must not use, and reopens each read-only file onto its
-   * descriptor, so that its offset is the child's own.
+   * In a new child: closes the descriptors it must not use, and reopens each read-only file onto
+   * its descriptor, so that its offset is the child's own.
    */
   void unshare(Syscalls syscalls, int... childsOwn) throws SyscallException {
     for (int fd : foreign) {

@@ -16,8 +16,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Runs the child's whole path once in the worker image before it serves, so that every class a child
- * needs is loaded and linked once here rather than in each child (rule 2 of the design).
+ * Runs the child's whole path once in the worker image before it serves, so that every class a
+ * child needs is loaded and linked once here rather than in each child (rule 2 of the design).
  */
 final class WarmUp {
   private final Syscalls syscalls;
@@ -71,7 +71,8 @@ final class WarmUp {
     return output.toBytes();
   }
 
-  private void runThroughPipe(Kryo kryo, IsolatedCallable<Object> callable) throws SyscallException {
+  private void runThroughPipe(Kryo kryo, IsolatedCallable<Object> callable)
+      throws SyscallException {
     byte[] request = serialize(kryo, callable);
     int[] pipe = syscalls.pipe();
     try {

@@ -3,7 +3,10 @@ package dev.isolate.internal.worker;
 import dev.isolate.posix.SyscallException;
 import dev.isolate.posix.Syscalls;
 
-/** The worker image's entry point: {@code java <fork-safe options> dev.isolate.internal.worker.WorkerMain}. */
+/**
+ * The worker image's entry point: {@code java <fork-safe options>
+ * dev.isolate.internal.worker.WorkerMain}.
+ */
 public final class WorkerMain {
   private WorkerMain() {}
 
@@ -14,14 +17,14 @@ public final class WorkerMain {
   }
 
   /**
-   * The descriptors of the caller's protocol, moved off 0 and 1 so that nothing printed by user code
-   * (class initializers, the callable) can corrupt a frame.
+   * The descriptors of the caller's protocol, moved off 0 and 1 so that nothing printed by user
+   * code (class initializers, the callable) can corrupt a frame.
    */
   public record ProtocolStreams(int input, int output) {
 
     /**
-     * Duplicates standard input and output for the protocol, then points standard input at
-     * {@code /dev/null} and standard output at standard error.
+     * Duplicates standard input and output for the protocol, then points standard input at {@code
+     * /dev/null} and standard output at standard error.
      */
     public static ProtocolStreams takeOver(Syscalls syscalls) throws SyscallException {
       int input = syscalls.dup(0);

@@ -18,45 +18,62 @@ import java.util.ArrayList;
 import java.util.Arrays;
 
 /**
- * The worker image's one busy thread: reads calls, hands each to a spare child forked ahead or forks
- * a child for it, relays what each child writes and reports how it ended.
+ * The worker image's one busy thread: reads calls, hands each to a spare child forked ahead or
+ * forks a child for it, relays what each child writes and reports how it ended.
  *
- * <p>Fork safety rests on this class doing everything on one thread that lives as long as the worker
- * image (children's {@code PR_SET_PDEATHSIG} is tied to the thread that forked them), allocating
- * almost nothing per call (the heap is never collected), and never blocking on one child while
- * another needs service: every descriptor is watched by one {@code poll}.
+ * <p>Fork safety rests on this class doing everything on one thread that lives as long as the
+ * worker image (children's {@code PR_SET_PDEATHSIG} is tied to the thread that forked them),
+ * allocating almost nothing per call (the heap is never collected), and never blocking on one child
+ * while another needs service: every descriptor is watched by one {@code poll}.
  */
 public final class Zygote {
   /**
    * The most bytes relayed in one frame, and the capacity asked of each result pipe: large values
-   * cross in few, large copies rather than in many wake-ups of the zygote (64 KiB pipes gave 200 MB/s).
+   * cross in few, large copies rather than in many wake-ups of the zygote (64 KiB pipes gave 200
+   * MB/s).
    */
   static final int CHUNK = 1024 * 1024;
-  /** The largest request given to a spare: what a pipe holds by default, so that the write never waits. */
+
+  /**
+   * The largest request given to a spare: what a pipe holds by default, so that the write never
+   * waits.
+   */
   private static final int SPARE_REQUEST_LIMIT = 64 * 1024;
+
   /** How often children are checked with {@code WNOHANG} even when their pipes are quiet. */
   private static final long SWEEP_INTERVAL_NANOS = 100_000_000L;
+
   /** Poll timeout while a child has closed its pipes but is not reaped yet: it is about to exit. */
   private static final int EXITING_POLL_MILLIS = 1;
+
   private static final int SWEEP_POLL_MILLIS = 100;
   private static final byte[] STREAM_FRAME_TYPES = {Frames.RESULT, Frames.STDOUT, Frames.STDERR};
+
   /**
-   * How long a child may take from fork to its callable: normally milliseconds. Past it, the child is
-   * stuck in the library's own code (a lock a vanished thread of the worker held at fork time, say),
-   * and it is killed rather than left to hang a call that has no timeout.
+   * How long a child may take from fork to its callable: normally milliseconds. Past it, the child
+   * is stuck in the library's own code (a lock a vanished thread of the worker held at fork time,
+   * say), and it is killed rather than left to hang a call that has no timeout.
    */
-  private static final long SETUP_LIMIT_NANOS = Long.getLong("isolate.childSetupLimitMillis", 30_000) * 1_000_000;
+  private static final long SETUP_LIMIT_NANOS =
+      Long.getLong("isolate.childSetupLimitMillis", 30_000) * 1_000_000;
+
   /**
    * How long a child that has not reached its callable may sit blocked on a lock (in {@code futex})
-   * without using any CPU before it is taken for stuck. Seen for real, once in about 100 000 forks: a
-   * child loading a class waits forever for HotSpot's {@code ThreadCritical} lock, which the worker's
-   * WatcherThread held (cleaning the chunk pool, every 5 s) at the instant of the fork.
+   * without using any CPU before it is taken for stuck. Seen for real, once in about 100 000 forks:
+   * a child loading a class waits forever for HotSpot's {@code ThreadCritical} lock, which the
+   * worker's WatcherThread held (cleaning the chunk pool, every 5 s) at the instant of the fork.
    */
-  private static final long STUCK_NANOS = Long.getLong("isolate.childStuckMillis", 5_000) * 1_000_000;
+  private static final long STUCK_NANOS =
+      Long.getLong("isolate.childStuckMillis", 5_000) * 1_000_000;
+
   /** The call id of a spare child, which has none yet. */
   private static final long SPARE = -1;
-  /** How long the zygote must have had nothing to do before it forks a spare, unless none is left. */
+
+  /**
+   * How long the zygote must have had nothing to do before it forks a spare, unless none is left.
+   */
   private static final long REFILL_QUIET_NANOS = 1_000_000;
+
   /** After a spare could not be forked, how long before the next attempt. */
   private static final long SPARE_RETRY_NANOS = 1_000_000_000L;
 
@@ -64,8 +81,10 @@ public final class Zygote {
   private final int protocolIn;
   private final int protocolOut;
   private final int pid;
+
   /** Relay buffer: a frame header, then up to {@link #CHUNK} bytes read from a pipe. */
   private final NativeBuffer relay;
+
   private final NativeBuffer control;
   private final byte[] controlBytes = new byte[Frames.HEADER + 32];
   private final RequestBuffer requests = new RequestBuffer();
@@ -78,13 +97,19 @@ public final class Zygote {
   private int[] slotStream;
   private boolean callerConnected = true;
   private long lastSweep = System.nanoTime();
+
   /**
-   * How many spare children to keep forked and waiting (the pre-forked pool); 0 forks each child for
-   * its call. Set by the caller's {@code Isolator.Builder.preforkedChildren}.
+   * How many spare children to keep forked and waiting (the pre-forked pool); 0 forks each child
+   * for its call. Set by the caller's {@code Isolator.Builder.preforkedChildren}.
    */
   private final int poolSize = Integer.getInteger("isolate.preforkedChildren", 0);
+
   private long noSpareBefore;
-  /** When the last poll returned something to do; spares are forked once the zygote has been quiet a while. */
+
+  /**
+   * When the last poll returned something to do; spares are forked once the zygote has been quiet a
+   * while.
+   */
   private long lastEvent = System.nanoTime();
 
   /**
@@ -94,18 +119,28 @@ public final class Zygote {
   private static final class Child {
     /** The call it runs; {@link #SPARE} while it waits for one. */
     long callId;
+
     final int pid;
     final int[] fds;
     int requestFd;
+
     /** {@code System.nanoTime()} at which the child is killed; 0 for none. */
     long deadline;
+
     /** {@code System.nanoTime()} by which the child must have written to its result pipe. */
     long setupDeadline;
-    /** While it is not set up: its CPU ticks when last looked at, and since when they have not moved. */
+
+    /**
+     * While it is not set up: its CPU ticks when last looked at, and since when they have not
+     * moved.
+     */
     long cpuTicks = -1;
+
     long unchangedSince;
+
     /** Whether the child wrote to its result pipe: it got through the library's own setup. */
     boolean setUp;
+
     boolean killedAtDeadline;
     boolean killedInSetup;
     boolean cancelled;
@@ -220,7 +255,8 @@ public final class Zygote {
       } else {
         Child child = children.get(slotChild[slot]);
         if (child.spare() && !child.done) {
-          // A spare writes nothing before its call: it failed its setup, or died. The next one waits a
+          // A spare writes nothing before its call: it failed its setup, or died. The next one
+          // waits a
           // while, so that a set-up that always fails does not make the zygote fork in a loop.
           discard(child);
           noSpareBefore = System.nanoTime() + SPARE_RETRY_NANOS;
@@ -233,11 +269,11 @@ public final class Zygote {
   }
 
   /**
-   * Forks spares while the pool is short, once no call's child is busy and the zygote has had nothing
-   * to do for {@link #REFILL_QUIET_NANOS}: a fork takes the zygote a millisecond or more, in which it
-   * relays nothing, and a new spare's set-up takes a core for as long; done while a caller was
-   * receiving its value, both delayed it by a millisecond. Calls that come back to back find the
-   * pool empty and fork their own children, as without a pool.
+   * Forks spares while the pool is short, once no call's child is busy and the zygote has had
+   * nothing to do for {@link #REFILL_QUIET_NANOS}: a fork takes the zygote a millisecond or more,
+   * in which it relays nothing, and a new spare's set-up takes a core for as long; done while a
+   * caller was receiving its value, both delayed it by a millisecond. Calls that come back to back
+   * find the pool empty and fork their own children, as without a pool.
    *
    * @return how many milliseconds until a spare is due, or -1 if none is (or an event will tell)
    */
@@ -307,7 +343,8 @@ public final class Zygote {
     }
     int spare = ((ForkResult.Parent) forked).childPid();
     SyscallException closeFailure = pipes.closeChildEnds();
-    Child child = new Child(SPARE, spare, pipes.result[0], pipes.out[0], pipes.err[0], pipes.request[1]);
+    Child child =
+        new Child(SPARE, spare, pipes.result[0], pipes.out[0], pipes.err[0], pipes.request[1]);
     children.add(child);
     if (closeFailure != null) {
       discard(child);
@@ -317,13 +354,14 @@ public final class Zygote {
 
   /**
    * A new child's pipes: result, standard output and error, and a spare's request pipe. The result
-   * pipe is widened; a spare's request pipe takes non-blocking writes, so that a request that does not
-   * fit is written partly and the spare discarded, never waited on.
+   * pipe is widened; a spare's request pipe takes non-blocking writes, so that a request that does
+   * not fit is written partly and the spare discarded, never waited on.
    */
   private final class NewPipes {
     final int[] result;
     final int[] out;
     final int[] err;
+
     /** Null for a child forked for a call already in memory. */
     final int[] request;
 
@@ -352,14 +390,19 @@ public final class Zygote {
     }
 
     /**
-     * What the child keeps and what it must close. Built before the fork: a child must not allocate a
-     * new kind of object, or load a class, until it has stopped sharing the worker's jar descriptors.
+     * What the child keeps and what it must close. Built before the fork: a child must not allocate
+     * a new kind of object, or load a class, until it has stopped sharing the worker's jar
+     * descriptors.
      */
     ChildRunner.Pipes forChild() {
       int requestRead = request == null ? -1 : request[0];
       int requestWrite = request == null ? -1 : request[1];
       return new ChildRunner.Pipes(
-          result[1], out[1], err[1], requestRead, descriptorsNotForChild(result[0], out[0], err[0], requestWrite));
+          result[1],
+          out[1],
+          err[1],
+          requestRead,
+          descriptorsNotForChild(result[0], out[0], err[0], requestWrite));
     }
 
     void closeAll() {
@@ -392,9 +435,9 @@ public final class Zygote {
   }
 
   /**
-   * Gives the call to a waiting spare: writes it to the spare's request pipe, which never blocks. False
-   * if the request is larger than {@link #SPARE_REQUEST_LIMIT}, if there is no spare, or if the write
-   * fell short (that spare, holding part of a request, is discarded).
+   * Gives the call to a waiting spare: writes it to the spare's request pipe, which never blocks.
+   * False if the request is larger than {@link #SPARE_REQUEST_LIMIT}, if there is no spare, or if
+   * the write fell short (that spare, holding part of a request, is discarded).
    */
   private boolean handToSpare(long callId, long timeoutNanos, int limitsOffset, int requestLength) {
     if (4 + requestLength > SPARE_REQUEST_LIMIT) {
@@ -491,15 +534,25 @@ public final class Zygote {
       } else if (requests.type() == Frames.CANCEL) {
         cancel(requests.callId());
       } else if (requests.type() == Frames.PREPARE) {
-        prepare(Frames.strings(requests.array(), requests.payloadOffset(), requests.payloadLength()));
+        prepare(
+            Frames.strings(requests.array(), requests.payloadOffset(), requests.payloadLength()));
       }
       requests.consumeFrame();
     }
   }
 
   private void startChild(
-      long callId, long timeoutNanos, long nativeMemoryBytes, long cpuSeconds, int payloadOffset, int payloadLength) {
-    if (handToSpare(callId, timeoutNanos, payloadOffset - Frames.CALL_LIMITS, payloadLength + Frames.CALL_LIMITS)) {
+      long callId,
+      long timeoutNanos,
+      long nativeMemoryBytes,
+      long cpuSeconds,
+      int payloadOffset,
+      int payloadLength) {
+    if (handToSpare(
+        callId,
+        timeoutNanos,
+        payloadOffset - Frames.CALL_LIMITS,
+        payloadLength + Frames.CALL_LIMITS)) {
       return;
     }
     NewPipes pipes;
@@ -520,7 +573,13 @@ public final class Zygote {
     }
     if (forked instanceof ForkResult.Child) {
       try {
-        runner.runChild(requests.array(), payloadOffset, payloadLength, childPipes, nativeMemoryBytes, cpuSeconds);
+        runner.runChild(
+            requests.array(),
+            payloadOffset,
+            payloadLength,
+            childPipes,
+            nativeMemoryBytes,
+            cpuSeconds);
       } finally {
         // Whatever escaped the child runner must not return into this loop in a child.
         syscalls.exitImmediately(ChildRecords.EXIT_CHILD_ESCAPED);
@@ -539,16 +598,17 @@ public final class Zygote {
   }
 
   private void sendStarted(long callId, int childPid) {
-    // The caller recycles this worker image before its heap, never collected, crowds out the children's.
+    // The caller recycles this worker image before its heap, never collected, crowds out the
+    // children's.
     int heapUsedKiB = (int) ((runtime.totalMemory() - runtime.freeMemory()) >> 10);
     sendControl(Frames.STARTED, callId, childPid, heapUsedKiB, 0, 0, 0, 8);
   }
 
   /**
    * Prepares, once, what children would otherwise each do to read callables of these shapes (see
-   * {@code KryoCodec.prepare}): children forked from now on find the work done; spares forked before
-   * do it themselves, as if nothing had been prepared. Allocates, but once per shape, which the caller
-   * sends once.
+   * {@code KryoCodec.prepare}): children forked from now on find the work done; spares forked
+   * before do it themselves, as if nothing had been prepared. Allocates, but once per shape, which
+   * the caller sends once.
    */
   private void prepare(String[] shapes) {
     for (String shape : shapes) {
@@ -556,7 +616,10 @@ public final class Zygote {
     }
   }
 
-  /** The caller gave up on a call: its child, if it still runs, is killed and then reported as usual. */
+  /**
+   * The caller gave up on a call: its child, if it still runs, is killed and then reported as
+   * usual.
+   */
   private void cancel(long callId) {
     for (int i = 0; i < children.size(); i++) {
       Child child = children.get(i);
@@ -664,7 +727,11 @@ public final class Zygote {
       if (child.deadline != 0 && !child.killedAtDeadline && now - child.deadline >= 0) {
         killAtDeadline(child);
       }
-      if (!child.spare() && !child.setUp && !child.killedInSetup && !child.done && !child.pipesClosed()) {
+      if (!child.spare()
+          && !child.setUp
+          && !child.killedInSetup
+          && !child.done
+          && !child.pipesClosed()) {
         if (now - child.setupDeadline >= 0 || (sweep && stuckOnALock(child, now))) {
           child.killedInSetup = true;
           kill(child);
@@ -679,7 +746,10 @@ public final class Zygote {
     }
   }
 
-  /** Reaps {@code child} if it has exited; pipes are read to their end first (a large result never deadlocks). */
+  /**
+   * Reaps {@code child} if it has exited; pipes are read to their end first (a large result never
+   * deadlocks).
+   */
   private void tryReap(Child child) {
     WaitResult result;
     while (true) {
@@ -707,13 +777,21 @@ public final class Zygote {
             | (child.cancelled ? Frames.EXITED_CANCELLED : 0);
     int cpuMillis = (int) Math.min(Integer.MAX_VALUE, result.cpuMicros() / 1000);
     int maxRssKiB = (int) Math.min(Integer.MAX_VALUE, result.maxRssKiB());
-    sendControl(Frames.EXITED, child.callId, child.pid, result.status().raw(), flags, cpuMillis, maxRssKiB, 20);
+    sendControl(
+        Frames.EXITED,
+        child.callId,
+        child.pid,
+        result.status().raw(),
+        flags,
+        cpuMillis,
+        maxRssKiB,
+        20);
     child.done = true;
   }
 
   /**
-   * Relays what an exited child left in its pipes. A pipe still open after that is held by a process
-   * the child started; it is not waited for.
+   * Relays what an exited child left in its pipes. A pipe still open after that is held by a
+   * process the child started; it is not waited for.
    */
   private void drainExited(Child child) {
     for (int stream = 0; stream < 3; stream++) {
@@ -741,8 +819,9 @@ public final class Zygote {
   }
 
   /**
-   * Whether a child that has not reached its callable has been blocked in {@code futex} without using
-   * CPU for {@link #STUCK_NANOS}. Reads {@code /proc}, which allocates: only children this late get here.
+   * Whether a child that has not reached its callable has been blocked in {@code futex} without
+   * using CPU for {@link #STUCK_NANOS}. Reads {@code /proc}, which allocates: only children this
+   * late get here.
    */
   private boolean stuckOnALock(Child child, long now) {
     if (now - child.unchangedSince < STUCK_NANOS / 2) {
@@ -830,7 +909,8 @@ public final class Zygote {
     children.clear();
   }
 
-  private void sendFailed(long callId, WorkerStep step, int errno, int childPid, int waitStatus, int value) {
+  private void sendFailed(
+      long callId, WorkerStep step, int errno, int childPid, int waitStatus, int value) {
     sendControl(Frames.FAILED, callId, step.code(), errno, childPid, waitStatus, value, 20);
   }
 
