@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
  */
 @Isolated(timeoutMillis = 2000)
 public class CrashyLibraryTests {
+  // Touching a gibibyte takes seconds on a small VM: this test has a timeout of its own.
   @Test
+  @Isolated(timeoutMillis = 30_000)
   void leaksAGibibyteAndPasses() {
     long address = CrashyNativeLibrary.leak(1L << 30);
     assertTrue(address != 0);
