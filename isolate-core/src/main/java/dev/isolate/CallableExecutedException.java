@@ -1,5 +1,7 @@
 package dev.isolate;
 
+import dev.isolate.internal.outcome.Failure;
+
 /**
  * {@link Category#EXECUTED}: The callable ran: it threw (the cause), or its result could not be
  * returned. Retry only if it is idempotent.
@@ -7,11 +9,11 @@ package dev.isolate;
 public final class CallableExecutedException extends MemIsolateException {
   private static final long serialVersionUID = 1L;
 
-  CallableExecutedException(Facts facts) {
-    super(facts);
-    if (facts.reason.category() != Category.EXECUTED) {
+  CallableExecutedException(Failure failure) {
+    super(failure);
+    if (failure.reason().category() != Category.EXECUTED) {
       throw new IllegalArgumentException(
-          facts.reason + " is not a " + Category.EXECUTED + " reason");
+          failure.reason() + " is not a " + Category.EXECUTED + " reason");
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.isolate;
 
+import dev.isolate.internal.outcome.CrashFacts;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -23,23 +24,15 @@ public final class CrashReport {
   private final String stdoutTail;
   private final String stderrTail;
 
-  CrashReport(
-      String fatalSignal,
-      Integer fatalSignalNumber,
-      String faultAddress,
-      String problematicFrame,
-      String nativeAllocationFailure,
-      Path hsErrFile,
-      String stdoutTail,
-      String stderrTail) {
-    this.fatalSignal = fatalSignal;
-    this.fatalSignalNumber = fatalSignalNumber;
-    this.faultAddress = faultAddress;
-    this.problematicFrame = problematicFrame;
-    this.nativeAllocationFailure = nativeAllocationFailure;
-    this.hsErrFile = hsErrFile;
-    this.stdoutTail = Objects.requireNonNull(stdoutTail);
-    this.stderrTail = Objects.requireNonNull(stderrTail);
+  CrashReport(CrashFacts facts) {
+    this.fatalSignal = facts.fatalSignal();
+    this.fatalSignalNumber = facts.fatalSignalNumber();
+    this.faultAddress = facts.faultAddress();
+    this.problematicFrame = facts.problematicFrame();
+    this.nativeAllocationFailure = facts.nativeAllocationFailure();
+    this.hsErrFile = facts.hsErrFile();
+    this.stdoutTail = Objects.requireNonNull(facts.stdoutTail());
+    this.stderrTail = Objects.requireNonNull(facts.stderrTail());
   }
 
   /** The signal HotSpot's error handler caught, e.g. {@code "SIGSEGV"}, where it wrote a report. */

@@ -1,7 +1,7 @@
 package dev.isolate;
 
+import dev.isolate.internal.outcome.Failure;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -37,18 +37,27 @@ public abstract sealed class MemIsolateException extends Exception
   private final String stdoutTail;
   private final String stderrTail;
 
-  MemIsolateException(Facts facts) {
-    super(facts.message, facts.cause);
-    this.reason = facts.reason;
-    this.errno = facts.errno;
-    this.signal = facts.signal;
-    this.exitStatus = facts.exitStatus;
-    this.crashReport = facts.crashReport;
-    this.childPid = facts.childPid;
-    this.elapsed = facts.elapsed;
-    this.timeout = facts.timeout;
-    this.stdoutTail = facts.stdoutTail;
-    this.stderrTail = facts.stderrTail;
+  MemIsolateException(Failure failure) {
+    super(failure.message(), failure.cause());
+    this.reason = failure.reason();
+    this.errno = failure.errno();
+    this.signal = failure.signal();
+    this.exitStatus = failure.exitStatus();
+    this.crashReport = failure.crash() == null ? null : new CrashReport(failure.crash());
+    this.childPid = failure.childPid();
+    this.elapsed = failure.elapsed();
+    this.timeout = failure.timeout();
+    this.stdoutTail = failure.stdoutTail();
+    this.stderrTail = failure.stderrTail();
+  }
+
+  /** The exception of {@code failure}'s category. */
+  static MemIsolateException of(Failure failure) {
+    return switch (failure.reason().category()) {
+      case DID_NOT_EXECUTE -> new CallableDidNotExecuteException(failure);
+      case EXECUTED -> new CallableExecutedException(failure);
+      case STATUS_UNKNOWN -> new CallableStatusUnknownException(failure);
+    };
   }
 
   /** Whether the callable ran: the key for retry logic. */
@@ -112,80 +121,5 @@ public abstract sealed class MemIsolateException extends Exception
 
   private static OptionalInt optional(Integer value) {
     return value == null ? OptionalInt.empty() : OptionalInt.of(value);
-  }
-
-  /** Everything an exception carries, gathered by the classification before the type is chosen. */
-  static final class Facts {
-    final Reason reason;
-    final String message;
-    Throwable cause;
-    Integer errno;
-    Integer signal;
-    Integer exitStatus;
-    CrashReport crashReport;
-    Integer childPid;
-    Duration elapsed;
-    Duration timeout;
-    String stdoutTail = "";
-    String stderrTail = "";
-
-    Facts(Reason reason, String message) {
-      this.reason = Objects.requireNonNull(reason, "reason");
-      this.message = Objects.requireNonNull(message, "message");
-    }
-
-    Facts cause(Throwable value) {
-      cause = value;
-      return this;
-    }
-
-    Facts errno(int value) {
-      errno = value;
-      return this;
-    }
-
-    Facts signal(int value) {
-      signal = value;
-      return this;
-    }
-
-    Facts exitStatus(int value) {
-      exitStatus = value;
-      return this;
-    }
-
-    Facts crashReport(CrashReport value) {
-      crashReport = value;
-      return this;
-    }
-
-    Facts childPid(int value) {
-      childPid = value;
-      return this;
-    }
-
-    Facts elapsed(Duration value) {
-      elapsed = value;
-      return this;
-    }
-
-    Facts timeout(Duration value) {
-      timeout = value;
-      return this;
-    }
-
-    Facts output(String stdout, String stderr) {
-      stdoutTail = Objects.requireNonNull(stdout);
-      stderrTail = Objects.requireNonNull(stderr);
-      return this;
-    }
-
-    MemIsolateException toException() {
-      return switch (reason.category()) {
-        case DID_NOT_EXECUTE -> new CallableDidNotExecuteException(this);
-        case EXECUTED -> new CallableExecutedException(this);
-        case STATUS_UNKNOWN -> new CallableStatusUnknownException(this);
-      };
-    }
   }
 }

@@ -12,7 +12,11 @@ public final class RemoteThrowable extends Exception {
 
   private final String originalClassName;
 
-  RemoteThrowable(String originalClassName, String message) {
+  /**
+   * A stand-in for an exception of class {@code originalClassName} (not loaded) with {@code
+   * message}; the library makes these, and tests of code that handles them may too.
+   */
+  public RemoteThrowable(String originalClassName, String message) {
     super(message);
     this.originalClassName = Objects.requireNonNull(originalClassName);
   }

@@ -3,7 +3,6 @@ package dev.isolate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -12,7 +11,7 @@ import org.junit.jupiter.api.condition.OS;
 
 @EnabledOnOs(OS.LINUX)
 @Timeout(60)
-class BadInputTest {
+class BadInputIT {
 
   @Test
   void nullCallableIsANullPointerExceptionNamingTheArgument() {
@@ -54,30 +53,6 @@ class BadInputTest {
                     .hasMessageContaining("NoSuchOptionAnywhere")
                     .hasMessageContaining("exited with status 1");
               });
-    }
-  }
-
-  @Test
-  void builderRejectsValuesOutOfRangeNamingThem() {
-    assertThatThrownBy(() -> Isolator.builder().timeout(Duration.ZERO))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("PT0S");
-    assertThatThrownBy(() -> Isolator.builder().timeout(Duration.ofSeconds(-1)))
-        .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Isolator.builder().maxHeapBytes(1024)).hasMessageContaining("1024");
-    assertThatThrownBy(() -> Isolator.builder().maxHeapBytes(Long.MAX_VALUE))
-        .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Isolator.builder().jvmOptions(java.util.Arrays.asList("-Dx=1", null)))
-        .isInstanceOf(NullPointerException.class);
-  }
-
-  @Test
-  void everyReasonBelongsToTheCategoryItsExceptionCarries() {
-    for (Reason reason : Reason.values()) {
-      MemIsolateException e = new MemIsolateException.Facts(reason, "test").toException();
-      assertThat(e.category()).isEqualTo(reason.category());
-      assertThat(e.category().safeToRetry())
-          .isEqualTo(reason.category() == Category.DID_NOT_EXECUTE);
     }
   }
 }

@@ -100,4 +100,18 @@ class BuilderValidationTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("crashDirectory " + file.resolve("crashes") + " cannot be created");
   }
+
+  @Test
+  void builderRejectsValuesOutOfRangeNamingThem() {
+    assertThatThrownBy(() -> Isolator.builder().timeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("PT0S");
+    assertThatThrownBy(() -> Isolator.builder().timeout(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Isolator.builder().maxHeapBytes(1024)).hasMessageContaining("1024");
+    assertThatThrownBy(() -> Isolator.builder().maxHeapBytes(Long.MAX_VALUE))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Isolator.builder().jvmOptions(java.util.Arrays.asList("-Dx=1", null)))
+        .isInstanceOf(NullPointerException.class);
+  }
 }

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Giving up on a call kills its child, and is reported as a cancellation, not as a crash. */
 @EnabledOnOs(OS.LINUX)
 @Timeout(60)
-class CancellationTest {
+class CancellationIT {
   private static Isolator isolator;
 
   @BeforeAll

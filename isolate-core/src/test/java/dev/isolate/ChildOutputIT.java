@@ -20,7 +20,7 @@ import org.junit.jupiter.api.condition.OS;
 /** What children print: captured per call, attached to failures, forwarded whole line by line. */
 @EnabledOnOs(OS.LINUX)
 @Timeout(120)
-class ChildOutputTest {
+class ChildOutputIT {
   private static final String PADDING = "x".repeat(100);
 
   @Test

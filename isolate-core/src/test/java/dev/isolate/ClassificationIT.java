@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Each outcome of the classification table, provoked for real in a forked child. */
 @EnabledOnOs(OS.LINUX)
 @Timeout(60)
-class ClassificationTest {
+class ClassificationIT {
   private static Isolator isolator;
 
   @TempDir Path temp;
@@ -47,7 +47,7 @@ class ClassificationTest {
 
   @Test
   void callableThatThrowsIsExecutedWithItsExceptionRebuilt() {
-    assertThatThrownBy(() -> isolator.execute(ClassificationTest::throwWithCause))
+    assertThatThrownBy(() -> isolator.execute(ClassificationIT::throwWithCause))
         .isInstanceOfSatisfying(
             CallableExecutedException.class,
             e -> {

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @EnabledOnOs(OS.LINUX)
 @Timeout(120)
-class ConcurrencyLimitTest {
+class ConcurrencyLimitIT {
 
   /**
    * A callable that marks itself running in {@code directory}, counts the calls running with it,
@@ -143,12 +143,18 @@ class ConcurrencyLimitTest {
   }
 
   @Test
-  void submitDoesNotWaitForTheWorkerImageToStart() throws Exception {
-    try (Isolator isolator = Isolator.builder().forwardChildOutput(false).build()) {
-      // The worker image takes hundreds of milliseconds to start; the caller's thread is not held
-      // for it.
+  void submitDoesNotWaitForTheWorkerImageToStart(@TempDir Path temp) throws Exception {
+    Path gate = temp.resolve("start");
+    try (Isolator isolator =
+        Isolator.builder()
+            .workerMain(GatedWorkerMain.class.getName(), gate.toString())
+            .forwardChildOutput(false)
+            .build()) {
+      // The worker image cannot get ready before the gate opens, which happens only after submit
+      // has returned: submit did not wait for it.
       CompletableFuture<Integer> future = isolator.submit(() -> 6 * 7);
       assertThat(future).isNotDone();
+      Files.createFile(gate);
       assertThat(future.get()).isEqualTo(42);
     }
   }

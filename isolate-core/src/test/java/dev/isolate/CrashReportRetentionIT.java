@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @EnabledOnOs(OS.LINUX)
 @Timeout(120)
-class CrashReportRetentionTest {
+class CrashReportRetentionIT {
 
   @Test
   void onlyTheNewestCrashReportsAreKeptAndEachReportIsComplete(@TempDir Path crashes)

@@ -2,6 +2,7 @@ package dev.isolate;
 
 import dev.isolate.posix.ForkResult;
 import dev.isolate.posix.NativeBuffer;
+import dev.isolate.posix.Pipe;
 import dev.isolate.posix.PollSet;
 import dev.isolate.posix.SyscallException;
 import dev.isolate.posix.Syscalls;
@@ -24,8 +25,13 @@ final class FaultySyscalls implements Syscalls {
   private final int[] protocolFds;
   private boolean fired;
 
-  /** Set once the first request arrives, so that the warm-up runs without faults. */
+  /**
+   * Set once the first call arrives, so that the warm-up runs without faults: the protocol's first
+   * read brings the worker image's settings, before its warm-up; the calls come after it is ready.
+   */
   private boolean armed;
+
+  private int protocolReads;
 
   /**
    * Forks since arming, counted in each process's own copy: a child's fault fires in the first
@@ -105,7 +111,7 @@ final class FaultySyscalls implements Syscalls {
   }
 
   @Override
-  public int[] pipe() throws SyscallException {
+  public Pipe pipe() throws SyscallException {
     maybeFail("pipe", -1);
     return real.pipe();
   }
@@ -114,7 +120,7 @@ final class FaultySyscalls implements Syscalls {
   public int read(int fd, NativeBuffer buffer, int offset, int length) throws SyscallException {
     maybeFail("read", fd);
     int n = real.read(fd, buffer, offset, length);
-    if (fd == protocolFds[0] && n > 0) {
+    if (fd == protocolFds[0] && n > 0 && ++protocolReads == 2) {
       armed = true;
     }
     return n;

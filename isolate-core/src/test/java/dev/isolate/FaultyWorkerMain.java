@@ -1,21 +1,21 @@
 package dev.isolate;
 
-import dev.isolate.internal.worker.WorkerMain;
+import dev.isolate.internal.worker.ProtocolStreams;
 import dev.isolate.internal.worker.Zygote;
 import dev.isolate.posix.Syscalls;
 
 /**
- * A worker image whose system calls fail as the property {@code isolate.test.fault} says: {@code
+ * A worker image whose system calls fail as its first argument says: {@code
  * <call>:<errno>:<parent|child|children>} (see {@link FaultySyscalls}). Launched through {@code
- * Isolator.Builder.workerMainClass}; the worker image has the test class path.
+ * Isolator.Builder.workerMain}; the worker image has the test class path.
  */
 public final class FaultyWorkerMain {
   private FaultyWorkerMain() {}
 
   public static void main(String[] args) throws Exception {
-    String[] fault = System.getProperty("isolate.test.fault").split(":");
+    String[] fault = args[0].split(":");
     Syscalls real = Syscalls.system();
-    WorkerMain.ProtocolStreams streams = WorkerMain.ProtocolStreams.takeOver(real);
+    ProtocolStreams streams = ProtocolStreams.takeOver(real);
     Syscalls faulty =
         new FaultySyscalls(
             real,
@@ -24,6 +24,6 @@ public final class FaultyWorkerMain {
             fault[2],
             streams.input(),
             streams.output());
-    new Zygote(faulty, streams).serve();
+    Zygote.configure(faulty, streams).serve();
   }
 }

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.condition.OS;
 @Tag("stress")
 @EnabledOnOs(OS.LINUX)
 @Timeout(1200)
-class ForkSafetyStressTest {
+class ForkSafetyStressIT {
   private static final int WORKER_IMAGES = 20;
   private static final int CALLS_PER_IMAGE = 100;
 

@@ -3,8 +3,8 @@ package dev.isolate;
 import java.nio.file.Path;
 
 /**
- * A caller JVM for {@link ProcessHygieneTest}: starts an isolator, prints its worker image's pid,
- * and makes a call that never returns, until the test kills this process with SIGKILL.
+ * A caller JVM for {@link ProcessHygieneIT}: starts an isolator, prints its worker image's pid, and
+ * makes a call that never returns, until the test kills this process with SIGKILL.
  */
 public final class KilledCaller {
   private KilledCaller() {}

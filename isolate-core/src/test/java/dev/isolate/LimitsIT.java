@@ -19,7 +19,7 @@ import org.junit.jupiter.api.condition.OS;
 /** Timeouts, heap, native memory and CPU budgets, each exceeded for real in a child. */
 @EnabledOnOs(OS.LINUX)
 @Timeout(120)
-class LimitsTest {
+class LimitsIT {
   private static final long MIB = 1024 * 1024;
 
   /** How long after its deadline a timed-out call may end: the bound. */

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.condition.OS;
 /** A child's leaks and heap exhaustion cost the caller nothing. */
 @EnabledOnOs(OS.LINUX)
 @Timeout(300)
-class MemoryIsolationTest {
+class MemoryIsolationIT {
   private static final long GIB = 1024L * 1024 * 1024;
   private static final long MIB = 1024L * 1024;
 

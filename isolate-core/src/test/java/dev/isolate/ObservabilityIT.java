@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Every call reaches the listener and JFR once, with what its child did, whatever the outcome. */
 @EnabledOnOs(OS.LINUX)
 @Timeout(120)
-class ObservabilityTest {
+class ObservabilityIT {
 
   private static CallRecord next(BlockingQueue<CallRecord> records) throws InterruptedException {
     CallRecord record = records.poll(30, TimeUnit.SECONDS);

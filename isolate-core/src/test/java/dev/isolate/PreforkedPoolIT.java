@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @EnabledOnOs(OS.LINUX)
 @Timeout(120)
-class PreforkedPoolTest {
+class PreforkedPoolIT {
 
   /** When the calling process was started, in clock ticks since boot, as the kernel recorded it. */
   private static long startedAtTicks() throws java.io.IOException {
@@ -40,11 +40,11 @@ class PreforkedPoolTest {
       // The first calls of a callable teach the worker image its shape, and use the spares forked
       // before.
       for (int i = 0; i < 3; i++) {
-        isolator.execute(PreforkedPoolTest::startedAtTicks);
+        isolator.execute(PreforkedPoolIT::startedAtTicks);
       }
       Thread.sleep(1000);
       long sentAt = uptimeTicks();
-      long forkedAt = isolator.execute(PreforkedPoolTest::startedAtTicks);
+      long forkedAt = isolator.execute(PreforkedPoolIT::startedAtTicks);
       // Forked during the pause, while no call was in flight.
       assertThat(forkedAt).isLessThan(sentAt - 50);
     }
@@ -57,7 +57,7 @@ class PreforkedPoolTest {
       isolator.execute(() -> 0);
       Thread.sleep(1000);
       long sentAt = uptimeTicks();
-      long forkedAt = isolator.execute(PreforkedPoolTest::startedAtTicks);
+      long forkedAt = isolator.execute(PreforkedPoolIT::startedAtTicks);
       assertThat(forkedAt).isGreaterThanOrEqualTo(sentAt - 2);
       assertThat(ProcessTable.children(isolator.workerPid()))
           .allMatch(child -> !child.endsWith(":S"));

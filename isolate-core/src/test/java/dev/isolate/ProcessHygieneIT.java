@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** No process outlives its caller, and a child holds no descriptor it does not need. */
 @EnabledOnOs(OS.LINUX)
 @Timeout(120)
-class ProcessHygieneTest {
+class ProcessHygieneIT {
 
   @Test
   void killingTheCallerMidCallEndsItsWorkerImageAndChildWithinASecond(@TempDir Path temp)

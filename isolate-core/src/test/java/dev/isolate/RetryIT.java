@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @EnabledOnOs(OS.LINUX)
 @Timeout(120)
-class RetryTest {
+class RetryIT {
   private static Isolator isolator;
 
   @BeforeAll

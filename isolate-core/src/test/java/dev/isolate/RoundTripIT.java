@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 @EnabledOnOs(OS.LINUX)
 @Timeout(120)
-class RoundTripTest {
+class RoundTripIT {
   private static Isolator isolator;
 
   @TempDir Path temp;

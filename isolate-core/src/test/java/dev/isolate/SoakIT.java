@@ -29,7 +29,7 @@ import org.junit.jupiter.api.condition.OS;
 @EnabledOnOs(OS.LINUX)
 @Tag("soak")
 @Timeout(7200)
-class SoakTest {
+class SoakIT {
   private static final int CALLERS = 2;
   private static final int CALLS_PER_CALLER =
       Integer.getInteger("isolate.soak.calls", 100_000) / CALLERS;
@@ -116,7 +116,7 @@ class SoakTest {
       System.out.println(summary);
       Files.writeString(Path.of("target", "soak.txt"), summary);
       assertThat(failures).isEmpty();
-      long maxRss = samples.stream().mapToLong(SoakTest::rssOf).max().orElseThrow();
+      long maxRss = samples.stream().mapToLong(SoakIT::rssOf).max().orElseThrow();
       long firstRss = rssOf(samples.get(1));
       assertThat(maxRss).isLessThan(firstRss * 2);
     }

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.condition.OS;
  */
 @EnabledOnOs(OS.LINUX)
 @Timeout(300)
-class WorkerLifecycleTest {
+class WorkerLifecycleIT {
 
   @Test
   void aWorkerImageIsReplacedBetweenCallsWithoutFailingOrDisturbingOne() throws Exception {
@@ -102,14 +102,13 @@ class WorkerLifecycleTest {
       }
       assertThat(broken.workersLaunched()).isEqualTo(3);
 
-      long start = System.nanoTime();
       MemIsolateException spaced = Failures.of(() -> broken.execute(() -> 1));
       assertThat(spaced.reason()).isEqualTo(Reason.WORKER_START_FAILED);
       assertThat(spaced)
           .hasMessageContaining("failed to start 3 times in a row; the next attempt is in")
           .hasMessageContaining("NoSuchOptionAnywhere");
+      // Refused without starting a fourth JVM.
       assertThat(broken.workersLaunched()).isEqualTo(3);
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(100));
     }
   }
 }

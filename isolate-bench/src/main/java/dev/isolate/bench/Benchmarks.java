@@ -4,14 +4,11 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.io.Input;
 import dev.isolate.IsolatedCallable;
 import dev.isolate.Isolator;
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -21,7 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
 
 /**
  * Measures what a call through isolate costs next to its alternatives, all in one run, and writes
@@ -86,7 +82,7 @@ public final class Benchmarks {
     Table machine = Machine.describe(settings.command());
 
     Samples inProcess =
-        time(
+        Timing.time(
             trivial::call,
             IN_PROCESS_WARM_UP_CALLS,
             settings.calls() * IN_PROCESS_CALLS_PER_ISOLATED_CALL,
@@ -101,8 +97,8 @@ public final class Benchmarks {
     List<String> freshCall =
         List.of(java.toString(), "-cp", classPath, FreshJvmCall.class.getName());
     Samples freshKryo =
-        time(
-            () -> kryo.readClassAndObject(new Input(runToEnd(freshCall))),
+        Timing.time(
+            () -> kryo.readClassAndObject(new Input(Processes.runToEnd(freshCall))),
             FRESH_JVM_WARM_UP_CALLS,
             settings.freshCalls(),
             result -> Integer.valueOf(Workloads.TRIVIAL_RESULT).equals(result),
@@ -110,8 +106,8 @@ public final class Benchmarks {
     List<String> freshHello =
         List.of(java.toString(), "-cp", classPath, FreshJvmHello.class.getName());
     Samples freshPlain =
-        time(
-            () -> new String(runToEnd(freshHello), StandardCharsets.UTF_8),
+        Timing.time(
+            () -> new String(Processes.runToEnd(freshHello), StandardCharsets.UTF_8),
             FRESH_JVM_WARM_UP_CALLS,
             settings.freshCalls(),
             output -> output.strip().equals(FreshJvmHello.GREETING),
@@ -136,11 +132,14 @@ public final class Benchmarks {
     int inProcessComputeCalls = Math.max(settings.computeCalls(), 10);
     int computeWarmUp = settings.quick() ? 2 : 10;
     Samples fnvInProcess =
-        time(fnv::call, computeWarmUp, inProcessComputeCalls, h -> h == fnvExpected, "FNV-1a");
+        Timing.time(
+            fnv::call, computeWarmUp, inProcessComputeCalls, h -> h == fnvExpected, "FNV-1a");
     Samples crcInProcess =
-        time(crc::call, computeWarmUp, inProcessComputeCalls, h -> h == crcExpected, "CRC32");
+        Timing.time(
+            crc::call, computeWarmUp, inProcessComputeCalls, h -> h == crcExpected, "CRC32");
     Samples fillInProcess =
-        time(fill::call, computeWarmUp, inProcessComputeCalls, n -> n == computeBytes, "fill");
+        Timing.time(
+            fill::call, computeWarmUp, inProcessComputeCalls, n -> n == computeBytes, "fill");
 
     Samples bandwidth;
     Samples fnvIsolated;
@@ -149,28 +148,28 @@ public final class Benchmarks {
     try (Isolator isolator = Isolator.builder().maxHeapBytes(BIG_HEAP_BYTES).build()) {
       IsolatedCallable<byte[]> big = Workloads.bigResult(Workloads.BIG_RESULT_BYTES);
       bandwidth =
-          time(
+          Timing.time(
               () -> isolator.execute(big),
               1,
               settings.bandwidthCalls(),
               Benchmarks::isBigResult,
               "64 MiB result");
       fnvIsolated =
-          time(
+          Timing.time(
               () -> isolator.execute(fnv),
               1,
               settings.computeCalls(),
               h -> h == fnvExpected,
               "FNV-1a");
       crcIsolated =
-          time(
+          Timing.time(
               () -> isolator.execute(crc),
               1,
               settings.computeCalls(),
               h -> h == crcExpected,
               "CRC32");
       fillIsolated =
-          time(
+          Timing.time(
               () -> isolator.execute(fill),
               1,
               settings.computeCalls(),
@@ -179,47 +178,55 @@ public final class Benchmarks {
     }
 
     StringBuilder out = new StringBuilder();
-    section(out, "Machine", null, machine);
+    Cells.section(out, "Machine", null, machine);
 
     Table latency =
         new Table("what", "calls", "median", "p99")
-            .row(latencyCells("in-process, `callable.call()`", inProcess))
-            .row(latencyCells("isolated, pool off (`preforkedChildren(0)`)", poolOff.trivial()))
-            .row(latencyCells("isolated, pool on (default builder)", poolOn.trivial()))
+            .row(Cells.latencyCells("in-process, `callable.call()`", inProcess))
             .row(
-                latencyCells(
+                Cells.latencyCells(
+                    "isolated, pool off (`preforkedChildren(0)`)", poolOff.trivial()))
+            .row(Cells.latencyCells("isolated, pool on (default builder)", poolOn.trivial()))
+            .row(
+                Cells.latencyCells(
                     "isolated, pool off, calls " + PACE_MILLIS + " ms apart", poolOff.paced()))
             .row(
-                latencyCells(
+                Cells.latencyCells(
                     "isolated, pool on, calls " + PACE_MILLIS + " ms apart", poolOn.paced()))
-            .row(latencyCells("fresh `java` per call, Kryo result (`FreshJvmCall`)", freshKryo))
-            .row(latencyCells("fresh `java` per call, hello world (`FreshJvmHello`)", freshPlain))
-            .row(latencyCells("C fork floor (`fork_floor.c`)", cFloor))
             .row(
-                latencyCells(
+                Cells.latencyCells(
+                    "fresh `java` per call, Kryo result (`FreshJvmCall`)", freshKryo))
+            .row(
+                Cells.latencyCells(
+                    "fresh `java` per call, hello world (`FreshJvmHello`)", freshPlain))
+            .row(Cells.latencyCells("C fork floor (`fork_floor.c`)", cFloor))
+            .row(
+                Cells.latencyCells(
                     "C fork floor, parent with " + residentMiB + " MiB resident", cFloorResident));
     Table ratios =
         new Table("comparison", "median", "p99")
             .row(
-                ratioCells(
+                Cells.ratioCells(
                     "isolated, pool on, paced: times faster than a fresh JVM with Kryo",
                     freshKryo,
                     poolOn.paced()))
             .row(
-                ratioCells(
+                Cells.ratioCells(
                     "isolated, pool on: times faster than a fresh JVM with Kryo",
                     freshKryo,
                     poolOn.trivial()))
             .row(
-                ratioCells(
+                Cells.ratioCells(
                     "isolated, pool off: times faster than a fresh JVM with Kryo",
                     freshKryo,
                     poolOff.trivial()))
-            .row(ratioCells("isolated, pool on: times the C fork floor", poolOn.trivial(), cFloor))
             .row(
-                ratioCells(
+                Cells.ratioCells(
+                    "isolated, pool on: times the C fork floor", poolOn.trivial(), cFloor))
+            .row(
+                Cells.ratioCells(
                     "isolated, pool off: times the C fork floor", poolOff.trivial(), cFloor));
-    section(
+    Cells.section(
         out,
         "1. Trivial call latency",
         String.format(
@@ -240,11 +247,11 @@ public final class Benchmarks {
 
     Table throughput =
         new Table("what", "calls", "seconds", "calls/s")
-            .row(throughputCells("isolated, pool off", poolOff.oneThread()))
-            .row(throughputCells("isolated, pool off", poolOff.manyThreads()))
-            .row(throughputCells("isolated, pool on", poolOn.oneThread()))
-            .row(throughputCells("isolated, pool on", poolOn.manyThreads()));
-    section(
+            .row(Cells.throughputCells("isolated, pool off", poolOff.oneThread()))
+            .row(Cells.throughputCells("isolated, pool off", poolOff.manyThreads()))
+            .row(Cells.throughputCells("isolated, pool on", poolOn.oneThread()))
+            .row(Cells.throughputCells("isolated, pool on", poolOn.manyThreads()));
+    Cells.section(
         out,
         "2. Throughput",
         String.format(
@@ -265,7 +272,7 @@ public final class Benchmarks {
                 Format.duration(bandwidth.median()),
                 Format.duration(bandwidth.p99()),
                 Format.rate(megabytes / (bandwidth.median() / 1e9)));
-    section(
+    Cells.section(
         out,
         "3. Result bandwidth",
         "A callable that allocates a 64 MiB `byte[]` in the child and returns it (`maxHeapBytes`"
@@ -281,7 +288,7 @@ public final class Benchmarks {
             .row(
                 "worker image after the trivial calls, pool on",
                 Format.mib(poolOn.workerRssBytes()));
-    section(
+    Cells.section(
         out,
         "4. Worker image RSS",
         "`VmRSS` in `/proc/<pid>/status` of the worker image (the child of the benchmark JVM"
@@ -292,17 +299,22 @@ public final class Benchmarks {
     String size = settings.computeMiB() + " MiB";
     Table compute =
         new Table("what", "calls", "median", "p99")
-            .row(latencyCells("FNV-1a over " + size + ", in-process (JIT)", fnvInProcess))
-            .row(latencyCells("FNV-1a over " + size + ", isolated (interpreter)", fnvIsolated))
-            .row(latencyCells("CRC32 over " + size + ", in-process", crcInProcess))
-            .row(latencyCells("CRC32 over " + size + ", isolated", crcIsolated))
-            .row(latencyCells("fill only, " + size + ", in-process", fillInProcess))
-            .row(latencyCells("fill only, " + size + ", isolated", fillIsolated));
+            .row(Cells.latencyCells("FNV-1a over " + size + ", in-process (JIT)", fnvInProcess))
+            .row(
+                Cells.latencyCells("FNV-1a over " + size + ", isolated (interpreter)", fnvIsolated))
+            .row(Cells.latencyCells("CRC32 over " + size + ", in-process", crcInProcess))
+            .row(Cells.latencyCells("CRC32 over " + size + ", isolated", crcIsolated))
+            .row(Cells.latencyCells("fill only, " + size + ", in-process", fillInProcess))
+            .row(Cells.latencyCells("fill only, " + size + ", isolated", fillIsolated));
     Table computeRatios =
         new Table("comparison", "median", "p99")
-            .row(ratioCells("FNV-1a: isolated divided by in-process", fnvIsolated, fnvInProcess))
-            .row(ratioCells("CRC32: isolated divided by in-process", crcIsolated, crcInProcess));
-    section(
+            .row(
+                Cells.ratioCells(
+                    "FNV-1a: isolated divided by in-process", fnvIsolated, fnvInProcess))
+            .row(
+                Cells.ratioCells(
+                    "CRC32: isolated divided by in-process", crcIsolated, crcInProcess));
+    Cells.section(
         out,
         "5. Java compute in the child",
         "A callable that fills "
@@ -330,24 +342,17 @@ public final class Benchmarks {
       Throughput oneThread,
       Throughput manyThreads) {}
 
-  /** Calls completed by {@code threads} callers in {@code nanos}. */
-  private record Throughput(int threads, long calls, long nanos) {
-    double perSecond() {
-      return calls / (nanos / 1e9);
-    }
-  }
-
   private IsolatedRun isolatedRun(String name, Isolator.Builder builder) throws Exception {
-    Set<Long> before = workerPids();
+    Set<Long> before = Processes.workerPids();
     try (Isolator isolator = builder.build()) {
       Samples samples =
-          time(
+          Timing.time(
               () -> isolator.execute(trivial),
               settings.warmUpCalls(),
               settings.calls(),
               isTrivialResult,
               "isolated trivial call, " + name);
-      Set<Long> workers = workerPids();
+      Set<Long> workers = Processes.workerPids();
       workers.removeAll(before);
       if (workers.size() != 1) {
         throw new IllegalStateException(
@@ -356,56 +361,17 @@ public final class Benchmarks {
                 + ", found pids "
                 + workers);
       }
-      long rss = rssBytes(workers.iterator().next());
+      long rss = Processes.rssBytes(workers.iterator().next());
       Samples paced =
-          timePaced(
+          Timing.timePaced(
               () -> isolator.execute(trivial),
               settings.calls(),
+              PACE_MILLIS,
               isTrivialResult,
               "paced call, " + name);
       Throughput one = throughput(isolator, 1);
       Throughput many = throughput(isolator, CALLER_THREADS_MANY);
       return new IsolatedRun(samples, paced, rss, one, many);
-    }
-  }
-
-  /**
-   * Times {@code calls} calls one at a time after {@code warmUp} untimed ones, checking every
-   * result.
-   */
-  private static <T> Samples time(
-      Callable<T> call, int warmUp, int calls, Predicate<T> expected, String what)
-      throws Exception {
-    for (int i = 0; i < warmUp; i++) {
-      check(call.call(), expected, what);
-    }
-    long[] nanos = new long[calls];
-    for (int i = 0; i < calls; i++) {
-      long start = System.nanoTime();
-      T result = call.call();
-      nanos[i] = System.nanoTime() - start;
-      check(result, expected, what);
-    }
-    return Samples.of(nanos);
-  }
-
-  /** Times {@code calls} calls, each after a pause of {@link #PACE_MILLIS} that is not timed. */
-  private static <T> Samples timePaced(
-      Callable<T> call, int calls, Predicate<T> expected, String what) throws Exception {
-    long[] nanos = new long[calls];
-    for (int i = 0; i < calls; i++) {
-      Thread.sleep(PACE_MILLIS);
-      long start = System.nanoTime();
-      T result = call.call();
-      nanos[i] = System.nanoTime() - start;
-      check(result, expected, what);
-    }
-    return Samples.of(nanos);
-  }
-
-  private static <T> void check(T result, Predicate<T> expected, String what) {
-    if (!expected.test(result)) {
-      throw new IllegalStateException(what + " returned an unexpected result: " + result);
     }
   }
 
@@ -438,7 +404,8 @@ public final class Benchmarks {
           () -> {
             long calls = 0;
             do {
-              check(isolator.execute(trivial), isTrivialResult, "isolated trivial call under load");
+              Timing.check(
+                  isolator.execute(trivial), isTrivialResult, "isolated trivial call under load");
               calls++;
             } while (System.nanoTime() - deadline < 0);
             return calls;
@@ -450,102 +417,6 @@ public final class Benchmarks {
       return total;
     } finally {
       callers.shutdownNow();
-    }
-  }
-
-  /** Runs {@code command} to its end and returns its standard output; its stderr goes to ours. */
-  private static byte[] runToEnd(List<String> command) throws IOException, InterruptedException {
-    Process process =
-        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    byte[] output = process.getInputStream().readAllBytes();
-    int status = process.waitFor();
-    if (status != 0) {
-      throw new IOException(command.get(command.size() - 1) + " exited with status " + status);
-    }
-    return output;
-  }
-
-  /** The live children of this JVM that run the worker image's main class. */
-  private static Set<Long> workerPids() {
-    return ProcessHandle.current()
-        .children()
-        .filter(child -> commandLine(child.pid()).contains(WORKER_MAIN))
-        .map(ProcessHandle::pid)
-        .collect(Collectors.toCollection(HashSet::new));
-  }
-
-  private static String commandLine(long pid) {
-    try {
-      return new String(
-              Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
-              StandardCharsets.UTF_8)
-          .replace('\0', ' ');
-    } catch (IOException gone) {
-      return "";
-    }
-  }
-
-  private static long rssBytes(long pid) throws IOException {
-    for (String line :
-        Files.readAllLines(
-            Path.of("/proc", Long.toString(pid), "status"), StandardCharsets.UTF_8)) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.substring("VmRSS:".length()).replace("kB", "").strip()) * 1024;
-      }
-    }
-    throw new IOException("no VmRSS line in /proc/" + pid + "/status");
-  }
-
-  private static String[] latencyCells(String what, Samples samples) {
-    return new String[] {
-      what,
-      Integer.toString(samples.count()),
-      Format.duration(samples.median()),
-      Format.duration(samples.p99())
-    };
-  }
-
-  private static String[] latencyCells(String what, Optional<Samples> samples) {
-    return samples.isPresent()
-        ? latencyCells(what, samples.get())
-        : new String[] {what, NOT_FOUND, NOT_FOUND, NOT_FOUND};
-  }
-
-  /**
-   * How many times as long as {@code denominator} {@code numerator} takes, at the median and the
-   * p99.
-   */
-  private static String[] ratioCells(String what, Samples numerator, Samples denominator) {
-    return new String[] {
-      what,
-      Format.ratio((double) numerator.median() / denominator.median()),
-      Format.ratio((double) numerator.p99() / denominator.p99())
-    };
-  }
-
-  private static String[] ratioCells(
-      String what, Samples numerator, Optional<Samples> denominator) {
-    return denominator.isPresent()
-        ? ratioCells(what, numerator, denominator.get())
-        : new String[] {what, NOT_FOUND, NOT_FOUND};
-  }
-
-  private static String[] throughputCells(String what, Throughput run) {
-    return new String[] {
-      what + (run.threads() == 1 ? ", 1 caller thread" : ", " + run.threads() + " caller threads"),
-      Long.toString(run.calls()),
-      Format.seconds(run.nanos()),
-      Format.rate(run.perSecond())
-    };
-  }
-
-  private static void section(StringBuilder out, String title, String paragraph, Table... tables) {
-    out.append("\n## ").append(title).append("\n\n");
-    if (paragraph != null) {
-      out.append(paragraph).append("\n\n");
-    }
-    for (int i = 0; i < tables.length; i++) {
-      out.append(tables[i].render()).append(i < tables.length - 1 ? "\n" : "");
     }
   }
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * test's.
  */
 @Timeout(300)
-class BenchmarksTest {
+class BenchmarksIT {
   private static final Pattern NUMBER = Pattern.compile("\\d+(\\.\\d+)?( (ns|µs|ms|s|MiB)|x)?");
   private static final Pattern SEPARATOR = Pattern.compile("\\|[-| ]+\\|");
   private static final List<String> MACHINE_FACTS =

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Timeout;
 
 /** Runs {@link Demo} end to end and checks that every step behaved as it says. */
 @Timeout(120)
-class DemoTest {
+class DemoIT {
   private static final Pattern HS_ERR =
       Pattern.compile("hs_err file\\s+(\\S+hs_err_pid\\d+\\.log)");
 

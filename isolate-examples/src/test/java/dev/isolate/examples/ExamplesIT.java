@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Timeout;
 
 /** Each example, run as its command runs it, does what it says. */
 @Timeout(180)
-class ExamplesTest {
+class ExamplesIT {
 
   @Test
   void ciHarnessReportsEachCrashAsAFailedTestAndSurvives() throws Exception {

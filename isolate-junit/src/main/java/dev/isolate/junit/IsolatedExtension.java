@@ -20,6 +20,9 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * One {@link Isolator} per heap size serves the whole test run and is closed at its end.
  */
 public final class IsolatedExtension implements InvocationInterceptor {
+  /** Made by JUnit, for the {@code @ExtendWith} on {@link Isolated}. */
+  public IsolatedExtension() {}
+
   private static final ExtensionContext.Namespace NAMESPACE =
       ExtensionContext.Namespace.create(IsolatedExtension.class);
 

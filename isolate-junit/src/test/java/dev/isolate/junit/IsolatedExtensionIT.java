@@ -32,7 +32,7 @@ import org.opentest4j.AssertionFailedError;
  */
 @EnabledOnOs(OS.LINUX)
 @Timeout(180)
-class IsolatedExtensionTest {
+class IsolatedExtensionIT {
 
   /** A few libc functions, for real native crashes. */
   public interface LibC {
@@ -195,10 +195,19 @@ class IsolatedExtensionTest {
 
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 3})
-    void getsItsArguments(int n) {
-      Assertions.assertTrue(n >= 1 && n <= 3);
-      Assertions.assertNotEquals(testJvmPid, ProcessHandle.current().pid());
+    void getsItsArguments(int n) throws Exception {
+      // Each run leaves its own argument behind, with the pid that saw it.
+      Files.writeString(
+          directory.resolve("argument-" + n), Long.toString(ProcessHandle.current().pid()));
       bodiesRunHere++;
+    }
+
+    private static String readQuietly(Path file) {
+      try {
+        return Files.readString(file);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
     }
 
     @AfterEach
@@ -207,6 +216,14 @@ class IsolatedExtensionTest {
           "after in " + ProcessHandle.current().pid() + ", bodies run here: " + bodiesRunHere);
       if (Files.exists(directory.resolve("from-the-child"))) {
         LIFECYCLE.add("the child wrote into the @TempDir");
+      }
+      for (int n = 1; n <= 3; n++) {
+        Path argument = directory.resolve("argument-" + n);
+        if (Files.exists(argument)) {
+          long pid = Long.parseLong(readQuietly(argument));
+          LIFECYCLE.add(
+              "argument " + n + (pid == testJvmPid ? " in the test JVM" : " in another process"));
+        }
       }
     }
   }
@@ -220,7 +237,13 @@ class IsolatedExtensionTest {
         .hasSize(4)
         .allMatch(result -> result.getStatus() == TestExecutionResult.Status.SUCCESSFUL);
     long here = ProcessHandle.current().pid();
-    assertThat(LIFECYCLE).hasSize(9).contains("the child wrote into the @TempDir");
+    assertThat(LIFECYCLE)
+        .hasSize(12)
+        .contains("the child wrote into the @TempDir")
+        .contains(
+            "argument 1 in another process",
+            "argument 2 in another process",
+            "argument 3 in another process");
     assertThat(LIFECYCLE.stream().filter(line -> line.startsWith("before")))
         .hasSize(4)
         .allMatch(line -> line.equals("before in " + here));

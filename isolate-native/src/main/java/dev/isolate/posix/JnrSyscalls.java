@@ -164,12 +164,12 @@ final class JnrSyscalls implements Syscalls {
   }
 
   @Override
-  public int[] pipe() throws SyscallException {
+  public Pipe pipe() throws SyscallException {
     int[] fds = new int[2];
     if (libc.pipe2(fds, O_CLOEXEC) != 0) {
       throw failure("pipe2");
     }
-    return fds;
+    return new Pipe(fds[0], fds[1]);
   }
 
   @Override

@@ -16,17 +16,11 @@ public interface Syscalls {
   /** {@code O_RDONLY} for {@link #open}. */
   int O_RDONLY = 0;
 
-  /** {@code O_WRONLY} for {@link #open}. */
-  int O_WRONLY = 1;
-
   /** {@code O_CLOEXEC} for {@link #open}. */
   int O_CLOEXEC = 0x80000;
 
   /** {@code RLIMIT_CPU}: CPU seconds. */
   int RLIMIT_CPU = 0;
-
-  /** {@code RLIMIT_DATA}: data segment and heap bytes. */
-  int RLIMIT_DATA = 2;
 
   /** {@code RLIMIT_CORE}: core file bytes. */
   int RLIMIT_CORE = 4;
@@ -61,8 +55,8 @@ public interface Syscalls {
    */
   void exitImmediately(int status);
 
-  /** {@code pipe2(O_CLOEXEC)}: returns {@code {readEnd, writeEnd}}. */
-  int[] pipe() throws SyscallException;
+  /** {@code pipe2(O_CLOEXEC)}. */
+  Pipe pipe() throws SyscallException;
 
   /** {@code read(fd, buffer + offset, length)}: the byte count, 0 at end of file. */
   int read(int fd, NativeBuffer buffer, int offset, int length) throws SyscallException;

@@ -19,46 +19,46 @@ class JnrSyscallsTest {
 
   @Test
   void pipeCarriesBytesAndReportsEndOfFileAfterClose() throws Exception {
-    int[] pipe = syscalls.pipe();
+    Pipe pipe = syscalls.pipe();
     NativeBuffer buffer = syscalls.allocate(64);
     byte[] hello = "hello".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     buffer.put(0, hello, 0, hello.length);
 
-    assertThat(syscalls.write(pipe[1], buffer, 0, hello.length)).isEqualTo(5);
-    syscalls.close(pipe[1]);
+    assertThat(syscalls.write(pipe.writeFd(), buffer, 0, hello.length)).isEqualTo(5);
+    syscalls.close(pipe.writeFd());
 
     PollSet poll = syscalls.newPollSet(1);
-    poll.set(0, pipe[0], PollSet.POLLIN);
+    poll.set(0, pipe.readFd(), PollSet.POLLIN);
     assertThat(syscalls.poll(poll, 1, 1000)).isEqualTo(1);
     assertThat(poll.revents(0) & PollSet.POLLIN).isNotZero();
 
-    assertThat(syscalls.read(pipe[0], buffer, 10, 20)).isEqualTo(5);
+    assertThat(syscalls.read(pipe.readFd(), buffer, 10, 20)).isEqualTo(5);
     assertThat(buffer.getString(10, 5)).isEqualTo("hello");
-    assertThat(syscalls.read(pipe[0], buffer, 0, 20)).isZero();
-    syscalls.close(pipe[0]);
+    assertThat(syscalls.read(pipe.readFd(), buffer, 0, 20)).isZero();
+    syscalls.close(pipe.readFd());
   }
 
   @Test
   void nonBlockingWriteEndWritesWhatFitsThenFailsWithEagain() throws Exception {
-    int[] pipe = syscalls.pipe();
+    Pipe pipe = syscalls.pipe();
     try {
-      syscalls.setNonBlocking(pipe[1]);
+      syscalls.setNonBlocking(pipe.writeFd());
       NativeBuffer buffer = syscalls.allocate(1 << 20);
       long written = 0;
       int n;
       // A blocking write of 1 MiB would wait forever for a reader; this one writes the pipe's
       // capacity.
-      n = syscalls.write(pipe[1], buffer, 0, buffer.capacity());
+      n = syscalls.write(pipe.writeFd(), buffer, 0, buffer.capacity());
       written += n;
       assertThat(written).isPositive().isLessThan(buffer.capacity());
-      assertThatThrownBy(() -> syscalls.write(pipe[1], buffer, 0, 1))
+      assertThatThrownBy(() -> syscalls.write(pipe.writeFd(), buffer, 0, 1))
           .isInstanceOfSatisfying(
               SyscallException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EAGAIN));
       // The read end is its own open file description: still blocking, it reads what is there.
-      assertThat(syscalls.read(pipe[0], buffer, 0, 16)).isEqualTo(16);
+      assertThat(syscalls.read(pipe.readFd(), buffer, 0, 16)).isEqualTo(16);
     } finally {
-      syscalls.close(pipe[0]);
-      syscalls.close(pipe[1]);
+      syscalls.close(pipe.readFd());
+      syscalls.close(pipe.writeFd());
     }
   }
 
@@ -86,12 +86,12 @@ class JnrSyscallsTest {
 
   @Test
   void pollTimesOutWithNothingReady() throws Exception {
-    int[] pipe = syscalls.pipe();
+    Pipe pipe = syscalls.pipe();
     PollSet poll = syscalls.newPollSet(1);
-    poll.set(0, pipe[0], PollSet.POLLIN);
+    poll.set(0, pipe.readFd(), PollSet.POLLIN);
     assertThat(syscalls.poll(poll, 1, 10)).isZero();
-    syscalls.close(pipe[0]);
-    syscalls.close(pipe[1]);
+    syscalls.close(pipe.readFd());
+    syscalls.close(pipe.writeFd());
   }
 
   @Test

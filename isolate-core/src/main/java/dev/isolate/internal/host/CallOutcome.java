@@ -1,10 +1,9 @@
 package dev.isolate.internal.host;
 
-import dev.isolate.internal.wire.Frames;
+import dev.isolate.internal.wire.Frame;
 import dev.isolate.internal.wire.ResultStream;
 import dev.isolate.internal.wire.WorkerStep;
 import dev.isolate.posix.WaitStatus;
-import java.util.List;
 import java.util.Optional;
 
 /** The facts of one call as the caller collected them, before classification. */
@@ -13,30 +12,31 @@ public sealed interface CallOutcome {
   /** Output of the child, where there was one. */
   ChildOutput output();
 
-  /** The child was reaped; {@code resultChunks} is everything it wrote on its result pipe. */
+  /** The child was reaped; {@code result} is everything it wrote on its result pipe. */
   record ChildExited(
       int childPid,
       WaitStatus status,
-      int flags,
+      boolean killedAtDeadline,
+      boolean killedInSetup,
+      boolean killedOnCancel,
       long elapsedNanos,
       Usage usage,
-      List<byte[]> resultChunks,
+      ResultStream result,
       ChildOutput output)
       implements CallOutcome {
 
-    /** The worker image killed it because the call's deadline passed. */
-    public boolean killedAtDeadline() {
-      return (flags & Frames.EXITED_KILLED_AT_DEADLINE) != 0;
-    }
-
-    /** The worker image killed it because it got stuck before its callable. */
-    public boolean killedInSetup() {
-      return (flags & Frames.EXITED_KILLED_IN_SETUP) != 0;
-    }
-
-    /** The worker image killed it because the caller cancelled the call. */
-    public boolean killedOnCancel() {
-      return (flags & Frames.EXITED_CANCELLED) != 0;
+    static ChildExited of(
+        Frame.Exited exited, long elapsedNanos, ResultStream result, ChildOutput output) {
+      return new ChildExited(
+          exited.childPid(),
+          new WaitStatus(exited.waitStatus()),
+          exited.killedAtDeadline(),
+          exited.killedInSetup(),
+          exited.cancelled(),
+          elapsedNanos,
+          new Usage(exited.cpuMillis(), exited.maxRssKiB()),
+          result,
+          output);
     }
   }
 
@@ -58,7 +58,18 @@ public sealed interface CallOutcome {
       Optional<WaitStatus> status,
       int value,
       ChildOutput output)
-      implements CallOutcome {}
+      implements CallOutcome {
+
+    static WorkerFailed of(Frame.Failed failed, ChildOutput output) {
+      return new WorkerFailed(
+          failed.step(),
+          failed.errno(),
+          failed.childPid(),
+          failed.reaped() ? Optional.of(new WaitStatus(failed.waitStatus())) : Optional.empty(),
+          failed.value(),
+          output);
+    }
+  }
 
   /** The worker image died with the call in flight. */
   record WorkerDied(long workerPid, String howItEnded, int childPid, ChildOutput output)

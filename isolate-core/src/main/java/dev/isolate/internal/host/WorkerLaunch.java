@@ -2,13 +2,17 @@ package dev.isolate.internal.host;
 
 import dev.isolate.internal.agent.ExitAgent;
 import dev.isolate.internal.boot.ExitHook;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.module.ResolvedModule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -51,6 +55,31 @@ public final class WorkerLaunch {
   }
 
   /**
+   * The worker image's class path: the caller's, and, for a caller on the module path, the
+   * locations of the modules of the layer isolate was loaded in, as plain class path entries (in
+   * the worker image, every class is on the class path and open to reflection).
+   */
+  static String classPath() {
+    Set<String> entries = new LinkedHashSet<>();
+    for (String entry : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
+      if (!entry.isEmpty()) {
+        entries.add(entry);
+      }
+    }
+    ModuleLayer layer = WorkerLaunch.class.getModule().getLayer();
+    if (layer != null) {
+      for (ResolvedModule module : layer.configuration().modules()) {
+        module
+            .reference()
+            .location()
+            .filter(location -> "file".equals(location.getScheme()))
+            .ifPresent(location -> entries.add(Path.of(location).toString()));
+      }
+    }
+    return String.join(File.pathSeparator, entries);
+  }
+
+  /**
    * Writes the exit agent's jar into {@code directory}: it holds only {@link ExitHook}, names
    * itself in {@code Boot-Class-Path} so that {@code java.lang.Runtime} can call it, and names
    * {@link ExitAgent} (found on the class path) as its {@code Premain-Class}.
@@ -81,16 +110,15 @@ public final class WorkerLaunch {
   /**
    * The command: the caller's {@code java}, the fork-safety options of the design (no JIT, Epsilon
    * GC, no perf data, a large metaspace threshold, crash files in {@code crashDirectory}), the exit
-   * agent, the number of spare children to keep forked, the caller's extra options, and the
-   * caller's class path.
+   * agent, the caller's extra options, the caller's class path.
    */
   public static List<String> command(
       Path agentJar,
       Path crashDirectory,
       long maxHeapBytes,
-      int preforkedChildren,
       List<String> extraOptions,
-      String mainClass) {
+      String mainClass,
+      List<String> arguments) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // Compiler threads and compiled code do not survive a fork; the interpreter has no such state.
@@ -122,11 +150,11 @@ public final class WorkerLaunch {
     command.add("-XX:+DisableAttachMechanism");
     command.add("-Djava.awt.headless=true");
     command.add("-javaagent:" + agentJar);
-    command.add("-Disolate.preforkedChildren=" + preforkedChildren);
     command.addAll(extraOptions);
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    command.add(classPath());
     command.add(mainClass);
+    command.addAll(arguments);
     return command;
   }
 }

@@ -1,54 +1,44 @@
 package dev.isolate.internal.host;
 
-import dev.isolate.internal.wire.Bytes;
-import dev.isolate.internal.wire.Frames;
-import dev.isolate.internal.wire.ResultStream;
-import dev.isolate.internal.wire.WorkerStep;
+import dev.isolate.internal.wire.CallLimits;
+import dev.isolate.internal.wire.Frame;
+import dev.isolate.internal.wire.WorkerSettings;
 import dev.isolate.posix.Signals;
-import dev.isolate.posix.WaitStatus;
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 
 /**
  * One running worker image, seen from the caller: its process, the thread that reads its frames,
  * the thread that drains its standard error, and the calls in flight.
  */
-public final class WorkerProcess {
-  private final Process process;
-  private final OutputStream toWorker;
-  private final DataInputStream fromWorker;
-
+public final class WorkerProcess implements FrameReader.Sink {
   /**
    * How many shapes (classes, lambdas) one worker image prepares at most: each costs it heap that
    * is never collected, and a caller that makes a new class per call must not fill it.
    */
   private static final int MAX_SHAPES = 10_000;
 
-  private final Map<Long, PendingCall> pending = new ConcurrentHashMap<>();
+  private final Process process;
+  private final OutputStream toWorker;
+  private final boolean forwardChildOutput;
+  private final Map<Long, InFlightCall> inFlight = new ConcurrentHashMap<>();
 
   /** Shapes sent in a PREPARE frame. Written under the toWorker lock. */
   private final Set<String> announced = ConcurrentHashMap.newKeySet();
 
   private final CompletableFuture<Integer> ready = new CompletableFuture<>();
   private final OutputCapture workerStderr;
-  private final boolean forwardChildOutput;
   private final Thread reader;
   private final Thread stderrPump;
   private volatile boolean dead;
@@ -65,7 +55,6 @@ public final class WorkerProcess {
 
   /**
    * Takes no new calls; its input is closed, and so it exits, once the calls in flight are done.
-   * Set under calls.
    */
   private volatile boolean retiring;
 
@@ -83,22 +72,35 @@ public final class WorkerProcess {
     this.process = process;
     this.forwardChildOutput = forwardChildOutput;
     this.toWorker = process.getOutputStream();
-    this.fromWorker =
-        new DataInputStream(new BufferedInputStream(process.getInputStream(), 128 * 1024));
     this.workerStderr = new OutputCapture(System.err, "[isolate worker " + process.pid() + "] ");
-    this.reader = new Thread(this::readFrames, "isolate-worker-" + process.pid() + "-frames");
+    this.reader =
+        new Thread(
+            new FrameReader(process.getInputStream(), this),
+            "isolate-worker-" + process.pid() + "-frames");
     this.stderrPump = new Thread(this::pumpStderr, "isolate-worker-" + process.pid() + "-stderr");
     reader.setDaemon(true);
     stderrPump.setDaemon(true);
   }
 
-  /** Starts {@code command}; the worker image then warms up on its own, see {@link #awaitReady}. */
-  public static WorkerProcess start(List<String> command, boolean forwardChildOutput)
+  /**
+   * Starts {@code command} and sends it {@code settings}; the worker image then warms up on its
+   * own, see {@link #awaitReady}.
+   */
+  public static WorkerProcess start(
+      List<String> command, WorkerSettings settings, boolean forwardChildOutput)
       throws IOException {
     Process process = new ProcessBuilder(command).start();
     WorkerProcess worker = new WorkerProcess(process, forwardChildOutput);
     worker.reader.start();
     worker.stderrPump.start();
+    try {
+      synchronized (worker.toWorker) {
+        worker.toWorker.write(new Frame.Configure(settings).encode());
+        worker.toWorker.flush();
+      }
+    } catch (IOException e) {
+      // It died at once; awaitReady reports how, with its stderr.
+    }
     return worker;
   }
 
@@ -176,64 +178,48 @@ public final class WorkerProcess {
   }
 
   /**
-   * Sends a call. The future completes, never exceptionally, with the call's outcome: as soon as
-   * the child has written its whole value and ended its output, or else when the worker image
-   * reports how the child ended. {@code finished} runs once, when the call no longer occupies a
-   * child: its value has arrived (the child only exits after that), or the child was reaped, or
-   * never forked. {@code ended} then gets the last word on the call: how its child ended, or why
-   * there was none.
+   * Sends a call, whose {@code events} are then told as its child's frames arrive (or at once, if
+   * it could not be sent).
    *
-   * @return null if this worker image is retiring: the caller sends the call to its successor
+   * @return false if this worker image is retiring: the caller sends the call to its successor
    */
-  public CompletableFuture<CallOutcome> call(
-      long callId,
-      CallLimits limits,
-      byte[] callable,
-      Set<String> shapes,
-      Runnable finished,
-      Consumer<CallOutcome> ended) {
-    PendingCall call = new PendingCall(callId, forwardChildOutput, finished, ended);
-    byte[] header = new byte[Frames.HEADER + Frames.CALL_LIMITS];
-    Frames.putHeader(header, 0, Frames.CALL, callId, Frames.CALL_LIMITS + callable.length);
-    Bytes.putLong(header, Frames.HEADER, limits.timeoutNanos());
-    Bytes.putLong(header, Frames.HEADER + 8, limits.nativeMemoryBytes());
-    Bytes.putLong(header, Frames.HEADER + 16, limits.cpuSeconds());
+  public boolean call(
+      long callId, CallLimits limits, byte[] callable, Set<String> shapes, CallEvents events) {
+    InFlightCall call = new InFlightCall(callId, forwardChildOutput, events);
     synchronized (calls) {
       if (retiring) {
-        return null;
+        return false;
       }
-      pending.put(callId, call);
+      inFlight.put(callId, call);
       callsTaken++;
     }
     if (dead) {
-      pending.remove(callId);
-      call.end(new CallOutcome.NotDelivered(pid(), "the worker image " + howItEnded));
-      return call.future;
+      endUndelivered(call, "the worker image " + howItEnded);
+      return true;
     }
     try {
       synchronized (toWorker) {
         List<String> unannounced = unannounced(shapes);
         if (!unannounced.isEmpty()) {
-          toWorker.write(Frames.stringsFrame(Frames.PREPARE, 0, unannounced));
+          toWorker.write(new Frame.Prepare(unannounced).encode());
           announced.addAll(unannounced);
         }
-        toWorker.write(header);
-        toWorker.write(callable);
+        toWorker.write(new Frame.Call(callId, limits, callable).encode());
         toWorker.flush();
       }
     } catch (IOException e) {
-      pending.remove(callId);
-      call.end(
-          new CallOutcome.NotDelivered(
-              pid(), "the call could not be written to the worker image: " + e.getMessage()));
+      endUndelivered(call, "the call could not be written to the worker image: " + e.getMessage());
       closeInputIfIdle();
     }
-    return call.future;
+    return true;
   }
 
-  /**
-   * The shapes this worker image has not been told to prepare, at most {@link #MAX_SHAPES} in all.
-   */
+  private void endUndelivered(InFlightCall call, String why) {
+    inFlight.remove(call.callId);
+    call.end(new CallOutcome.NotDelivered(pid(), why));
+  }
+
+  /** The shapes this worker image has not been told to prepare, at most {@link #MAX_SHAPES}. */
   private List<String> unannounced(Set<String> shapes) {
     List<String> unannounced = List.of();
     for (String shape : shapes) {
@@ -248,20 +234,18 @@ public final class WorkerProcess {
   }
 
   /**
-   * Asks the worker image to kill the child of a call in flight; its outcome still arrives, with
-   * {@link CallOutcome.ChildExited#killedOnCancel()}. Nothing happens for a call that has ended.
+   * Asks the worker image to kill the child of a call in flight; its outcome still arrives, flagged
+   * as cancelled. Nothing happens for a call that has ended.
    */
   public void cancel(long callId) {
     synchronized (calls) {
-      if (inputClosed || !pending.containsKey(callId)) {
+      if (inputClosed || !inFlight.containsKey(callId)) {
         return;
       }
     }
-    byte[] frame = new byte[Frames.HEADER];
-    Frames.putHeader(frame, 0, Frames.CANCEL, callId, 0);
     try {
       synchronized (toWorker) {
-        toWorker.write(frame);
+        toWorker.write(new Frame.Cancel(callId).encode());
         toWorker.flush();
       }
     } catch (IOException e) {
@@ -287,7 +271,7 @@ public final class WorkerProcess {
 
   private void closeInputIfIdle() {
     synchronized (calls) {
-      if (!retiring || inputClosed || !pending.isEmpty()) {
+      if (!retiring || inputClosed || !inFlight.isEmpty()) {
         return;
       }
       inputClosed = true;
@@ -306,101 +290,41 @@ public final class WorkerProcess {
     }
   }
 
-  private void readFrames() {
-    try {
-      skipToMagic();
-      while (true) {
-        int length = fromWorker.readInt();
-        byte type = fromWorker.readByte();
-        long callId = fromWorker.readLong();
-        byte[] payload = new byte[length - 9];
-        fromWorker.readFully(payload);
-        dispatch(type, callId, payload);
-      }
-    } catch (IOException | RuntimeException e) {
-      workerEnded();
-    }
+  @Override
+  public void ready(int workerPid) {
+    ready.complete(workerPid);
   }
 
-  private void skipToMagic() throws IOException {
-    int matched = 0;
-    while (matched < Frames.MAGIC.length) {
-      int b = fromWorker.read();
-      if (b < 0) {
-        throw new java.io.EOFException();
-      }
-      if (b == Frames.MAGIC[matched]) {
-        matched++;
-      } else {
-        // Something the JVM printed before the worker took over standard output: keep it as stderr.
-        workerStderr.append(Frames.MAGIC, 0, matched);
-        workerStderr.append(new byte[] {(byte) b}, 0, 1);
-        matched = 0;
-      }
-    }
+  @Override
+  public void preamble(byte[] bytes, int offset, int length) {
+    workerStderr.append(bytes, offset, length);
   }
 
-  private void dispatch(byte type, long callId, byte[] payload) {
-    if (type == Frames.READY) {
-      ready.complete(Bytes.getInt(payload, 0));
-      return;
-    }
-    PendingCall call =
-        type == Frames.EXITED || type == Frames.FAILED
-            ? pending.remove(callId)
-            : pending.get(callId);
+  @Override
+  public void frame(Frame frame) {
+    boolean last = frame instanceof Frame.Exited || frame instanceof Frame.Failed;
+    InFlightCall call = last ? inFlight.remove(frame.callId()) : inFlight.get(frame.callId());
     if (call == null) {
       return;
     }
-    switch (type) {
-      case Frames.STARTED -> {
-        call.started(Bytes.getInt(payload, 0));
-        heapUsedBytes = (Bytes.getInt(payload, 4) & 0xFFFF_FFFFL) << 10;
-      }
-      case Frames.RESULT -> call.resultChunks.add(payload);
-      case Frames.STDOUT -> call.stdout.append(payload, 0, payload.length);
-      case Frames.STDERR -> call.stderr.append(payload, 0, payload.length);
-      case Frames.OUTPUT_ENDED -> {
-        ResultStream result = ResultStream.parse(call.resultChunks);
-        if (result.valueComplete()) {
-          call.future.complete(
-              new CallOutcome.ValueWritten(
-                  call.childPid, System.nanoTime() - call.sentAt, result, call.finishOutput()));
-          call.finished();
-        }
-      }
-      case Frames.EXITED -> {
-        int flags = Bytes.getInt(payload, 8);
-        call.end(
-            new CallOutcome.ChildExited(
-                Bytes.getInt(payload, 0),
-                new WaitStatus(Bytes.getInt(payload, 4)),
-                flags,
-                System.nanoTime() - call.sentAt,
-                new CallOutcome.Usage(Bytes.getInt(payload, 12), Bytes.getInt(payload, 16)),
-                call.resultChunks,
-                call.finishOutput()));
-        closeInputIfIdle();
-      }
-      case Frames.FAILED -> {
-        int status = Bytes.getInt(payload, 12);
-        call.end(
-            new CallOutcome.WorkerFailed(
-                WorkerStep.ofCode(Bytes.getInt(payload, 0)),
-                Bytes.getInt(payload, 4),
-                Bytes.getInt(payload, 8),
-                status == -1 ? Optional.empty() : Optional.of(new WaitStatus(status)),
-                Bytes.getInt(payload, 16),
-                call.finishOutput()));
-        closeInputIfIdle();
-      }
-      default -> {
-        // Unknown frame types are ignored, so that a newer worker can add some.
-      }
+    if (frame instanceof Frame.Started started) {
+      call.started(started.childPid());
+      heapUsedBytes = (started.workerHeapUsedKiB() & 0xFFFF_FFFFL) << 10;
+    } else if (frame instanceof Frame.Stream stream) {
+      call.stream(stream);
+    } else if (frame instanceof Frame.OutputEnded) {
+      call.outputEnded();
+    } else if (frame instanceof Frame.Exited exited) {
+      call.end(CallOutcome.ChildExited.of(exited, call.elapsedNanos(), call.result, call.output()));
+      closeInputIfIdle();
+    } else if (frame instanceof Frame.Failed failed) {
+      call.end(CallOutcome.WorkerFailed.of(failed, call.output()));
+      closeInputIfIdle();
     }
   }
 
-  private void workerEnded() {
+  @Override
+  public void ended(String why) {
     // Read before dead is set: a caller that sees the worker dead may close it, and a worker that
     // died on its own must not be described as stopped.
     boolean stoppedByClose = stopRequested;
@@ -410,7 +334,10 @@ public final class WorkerProcess {
       if (process.waitFor(5, TimeUnit.SECONDS)) {
         description = describeExit(process.exitValue());
       } else {
-        description = "stopped answering (its protocol pipe closed but the process still runs)";
+        description =
+            why == null
+                ? "stopped answering (its protocol pipe closed but the process still runs)"
+                : "sent what the protocol does not allow (" + why + ") and was killed";
         process.destroyForcibly();
       }
       stderrPump.join(2000);
@@ -420,11 +347,11 @@ public final class WorkerProcess {
     }
     howItEnded = stoppedByClose ? "was stopped because its Isolator was closed" : description;
     ready.completeExceptionally(new IllegalStateException(howItEnded));
-    for (PendingCall call : new ArrayList<>(pending.values())) {
-      pending.remove(call.callId);
+    for (InFlightCall call : new ArrayList<>(inFlight.values())) {
+      inFlight.remove(call.callId);
       call.end(
           new CallOutcome.WorkerDied(
-              pid(), howItEnded + stderrSuffix(), call.childPid, call.finishOutput()));
+              pid(), howItEnded + stderrSuffix(), call.childPid, call.output()));
     }
   }
 
@@ -470,55 +397,6 @@ public final class WorkerProcess {
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
-    }
-  }
-
-  /** A call in flight. */
-  private static final class PendingCall {
-    final long callId;
-    final long sentAt = System.nanoTime();
-    final CompletableFuture<CallOutcome> future = new CompletableFuture<>();
-    final List<byte[]> resultChunks = new ArrayList<>();
-    final OutputCapture stdout;
-    final OutputCapture stderr;
-    private final Runnable finished;
-    private final Consumer<CallOutcome> ended;
-    private final AtomicBoolean finishedOnce = new AtomicBoolean();
-    volatile int childPid;
-
-    PendingCall(long callId, boolean forward, Runnable finished, Consumer<CallOutcome> ended) {
-      this.callId = callId;
-      this.finished = finished;
-      this.ended = ended;
-      PrintStream out = forward ? System.out : null;
-      PrintStream err = forward ? System.err : null;
-      this.stdout = new OutputCapture(out, "[isolate child] ");
-      this.stderr = new OutputCapture(err, "[isolate child] ");
-    }
-
-    void started(int pid) {
-      childPid = pid;
-      stdout.prefix("[isolate child " + pid + "] ");
-      stderr.prefix("[isolate child " + pid + "] ");
-    }
-
-    /** The child is gone (or was never forked): the outcome, unless the value came first. */
-    void end(CallOutcome outcome) {
-      future.complete(outcome);
-      finished();
-      ended.accept(outcome);
-    }
-
-    void finished() {
-      if (finishedOnce.compareAndSet(false, true)) {
-        finished.run();
-      }
-    }
-
-    ChildOutput finishOutput() {
-      stdout.finish();
-      stderr.finish();
-      return new ChildOutput(stdout.tail(), stderr.tail());
     }
   }
 }

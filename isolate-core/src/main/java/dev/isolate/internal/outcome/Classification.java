@@ -1,60 +1,83 @@
-package dev.isolate;
+package dev.isolate.internal.outcome;
 
-import com.esotericsoftware.kryo.io.Input;
-import dev.isolate.MemIsolateException.Facts;
-import dev.isolate.internal.host.CallLimits;
+import dev.isolate.Reason;
 import dev.isolate.internal.host.CallOutcome;
 import dev.isolate.internal.host.ChildOutput;
-import dev.isolate.internal.wire.ChildRecords;
+import dev.isolate.internal.wire.CallLimits;
+import dev.isolate.internal.wire.ChildRecord;
+import dev.isolate.internal.wire.MalformedException;
 import dev.isolate.internal.wire.ResultStream;
+import dev.isolate.internal.wire.SetupStep;
+import dev.isolate.internal.wire.ThrowableCodec;
 import dev.isolate.posix.Errno;
 import dev.isolate.posix.Signals;
 import dev.isolate.posix.WaitStatus;
 import java.time.Duration;
-import java.util.function.Function;
+import java.util.List;
 
 /**
- * The one place where the facts of a call (wait status, result pipe bytes, failed system calls)
- * become a value or a {@link MemIsolateException}.
+ * The one place where the facts of a call (how its child ended, what it wrote on its result pipe,
+ * which system call failed, what HotSpot said as it died) become its verdict: the value's bytes, or
+ * a {@link Failure} with its reason, message and facts. A pure function: it reads no file and loads
+ * no class.
  */
-final class Classification {
+public final class Classification {
   private static final long MIB = 1024 * 1024;
 
-  private final CrashFiles crashFiles;
-  private final ClassLoader loader;
-  private final CallLimits limits;
+  private Classification() {}
 
-  Classification(CrashFiles crashFiles, ClassLoader loader, CallLimits limits) {
-    this.crashFiles = crashFiles;
-    this.loader = loader;
-    this.limits = limits;
+  /** A call's verdict. */
+  public sealed interface Verdict {}
+
+  /** The callable returned: its value is in {@code result}, to be decoded. */
+  public record Returned(int childPid, ResultStream result) implements Verdict {}
+
+  /** The call failed. */
+  public record Failed(Failure failure) implements Verdict {}
+
+  /**
+   * Whether the child may have left a crash report: {@link #classify} wants its {@link CrashFacts}
+   * for such outcomes, and for no other.
+   */
+  public static boolean mayHaveCrashed(CallOutcome outcome) {
+    if (outcome instanceof CallOutcome.WorkerDied died) {
+      return died.childPid() > 0;
+    }
+    if (outcome instanceof CallOutcome.ChildExited exited) {
+      WaitStatus status = exited.status();
+      return !(status.exited() && status.exitStatus() == 0 && exited.result().valueComplete());
+    }
+    return false;
   }
 
-  /** The callable's value, or the exception that says why there is none. */
-  Object resolve(CallOutcome outcome, Function<Input, Object> deserialize)
-      throws MemIsolateException {
-    try {
-      if (outcome instanceof CallOutcome.ChildExited exited) {
-        return childExited(exited, deserialize);
-      }
-      if (outcome instanceof CallOutcome.ValueWritten written) {
-        return value(written.childPid(), written.result(), deserialize);
-      }
-      throw facts(outcome);
-    } catch (Failure failure) {
-      Facts facts =
-          failure.facts.output(outcome.output().stdoutTail(), outcome.output().stderrTail());
-      int childPid = childPid(outcome);
-      if (childPid > 0) {
-        facts.childPid(childPid);
-      }
-      if (outcome instanceof CallOutcome.ChildExited exited) {
-        facts.elapsed(Duration.ofNanos(exited.elapsedNanos()));
-      } else if (outcome instanceof CallOutcome.ValueWritten written) {
-        facts.elapsed(Duration.ofNanos(written.elapsedNanos()));
-      }
-      throw facts.toException();
+  /**
+   * The verdict on a call that ran under {@code limits}.
+   *
+   * @param crash what the child's crash report said, for an outcome that {@link #mayHaveCrashed};
+   *     null for others
+   */
+  public static Verdict classify(CallOutcome outcome, CallLimits limits, CrashFacts crash) {
+    if (outcome instanceof CallOutcome.ValueWritten written) {
+      return new Returned(written.childPid(), written.result());
     }
+    Failure failure;
+    if (outcome instanceof CallOutcome.ChildExited exited) {
+      Verdict verdict = childExited(exited, limits, crash);
+      if (verdict instanceof Returned) {
+        return verdict;
+      }
+      failure = ((Failed) verdict).failure();
+      failure.elapsed(Duration.ofNanos(exited.elapsedNanos()));
+    } else {
+      failure = WorkerReports.failure(outcome, crash);
+    }
+    ChildOutput output = outcome.output();
+    failure.output(output.stdoutTail(), output.stderrTail());
+    int childPid = childPid(outcome);
+    if (childPid > 0) {
+      failure.childPid(childPid);
+    }
+    return new Failed(failure);
   }
 
   private static int childPid(CallOutcome outcome) {
@@ -64,139 +87,36 @@ final class Classification {
       return failed.childPid();
     } else if (outcome instanceof CallOutcome.WorkerDied died) {
       return died.childPid();
-    } else if (outcome instanceof CallOutcome.ValueWritten written) {
-      return written.childPid();
     }
     return 0;
   }
 
-  /** Carries the facts of a failed call to {@link #resolve}, which adds what every failure has. */
-  private static final class Failure extends Exception {
-    private static final long serialVersionUID = 1L;
-    final transient Facts facts;
-
-    Failure(Facts facts) {
-      super(null, null, false, false);
-      this.facts = facts;
-    }
-  }
-
-  private Failure facts(CallOutcome outcome) {
-    if (outcome instanceof CallOutcome.NotDelivered notDelivered) {
-      return new Failure(
-          new Facts(
-              Reason.WORKER_UNAVAILABLE,
-              "the call never reached the worker image (pid "
-                  + notDelivered.workerPid()
-                  + "): "
-                  + notDelivered.why()
-                  + "; the callable did not run, and the next call starts a new worker image"));
-    }
-    if (outcome instanceof CallOutcome.WorkerDied died) {
-      String child =
-          died.childPid() > 0
-              ? "child " + died.childPid() + " was killed with it"
-              : "no child had been forked yet";
-      return new Failure(
-          new Facts(
-                  Reason.WORKER_DIED,
-                  "the worker image (pid "
-                      + died.workerPid()
-                      + ") "
-                      + died.howItEnded()
-                      + " while the call was in flight ("
-                      + child
-                      + "); the next call starts a new worker image")
-              .crashReport(CrashReports.of(crashFiles, died.childPid(), 0, died.output())));
-    }
-    CallOutcome.WorkerFailed failed = (CallOutcome.WorkerFailed) outcome;
-    String errno = Errno.name(failed.errno()) + " (errno " + failed.errno() + ")";
-    Facts facts =
-        switch (failed.step()) {
-          case PIPE ->
-              new Facts(
-                      Reason.PIPE_CREATION_FAILED,
-                      "the worker image could not create the child's pipes: "
-                          + errno
-                          + "; the callable did not run")
-                  .errno(failed.errno());
-          case FORK ->
-              new Facts(
-                      Reason.FORK_FAILED,
-                      "fork() failed in the worker image: "
-                          + errno
-                          + "; the callable did not run"
-                          + (failed.errno() == Errno.EAGAIN
-                              ? " (EAGAIN: the process limit or memory is exhausted)"
-                              : ""))
-                  .errno(failed.errno());
-          case CLOSE_CHILD_ENDS ->
-              new Facts(
-                      Reason.PARENT_PIPE_CLOSE_FAILED,
-                      "the worker image could not close its copy of child "
-                          + failed.childPid()
-                          + "'s pipes: "
-                          + errno
-                          + "; the child was killed, the callable may have started")
-                  .errno(failed.errno());
-          case READ ->
-              new Facts(
-                      Reason.PARENT_PIPE_READ_FAILED,
-                      "reading child "
-                          + failed.childPid()
-                          + "'s pipe failed: "
-                          + errno
-                          + "; the child was killed, the callable may have run")
-                  .errno(failed.errno());
-          case WAIT ->
-              new Facts(
-                      Reason.WAIT_FAILED,
-                      "waitpid("
-                          + failed.childPid()
-                          + ") failed: "
-                          + errno
-                          + "; the child was killed, the callable may have run")
-                  .errno(failed.errno());
-          case WAIT_RETURNED_OTHER_PID ->
-              new Facts(
-                  Reason.UNEXPECTED_WAITPID_RETURN_VALUE,
-                  "waitpid("
-                      + failed.childPid()
-                      + ") returned "
-                      + failed.value()
-                      + "; the child was killed, the callable may have run");
-        };
-    failed.status().filter(WaitStatus::signaled).ifPresent(s -> facts.signal(s.termSignal()));
-    return new Failure(facts);
-  }
-
-  private Object childExited(CallOutcome.ChildExited exited, Function<Input, Object> deserialize)
-      throws Failure {
+  private static Verdict childExited(
+      CallOutcome.ChildExited exited, CallLimits limits, CrashFacts crash) {
     int pid = exited.childPid();
     WaitStatus status = exited.status();
-    ResultStream result = ResultStream.parse(exited.resultChunks());
-    long startedAtMillis = System.currentTimeMillis() - exited.elapsedNanos() / 1_000_000;
+    ResultStream result = exited.result();
+    CrashFacts report = crash != null ? crash : outputOnly(exited.output());
     if (exited.killedAtDeadline()) {
       Duration timeout = Duration.ofNanos(limits.timeoutNanos());
-      throw new Failure(
-          new Facts(
+      return failed(
+          new Failure(
                   Reason.TIMED_OUT,
                   "child "
                       + pid
                       + " ran past the call's timeout of "
                       + timeout.toMillis()
-                      + " ms and was killed with SIGKILL;"
-                      + " it was reaped "
+                      + " ms and was killed with SIGKILL; it was reaped "
                       + exited.elapsedNanos() / 1_000_000
                       + " ms after the call was sent"
                       + "; the callable may have done part of its work")
               .signal(Signals.SIGKILL)
               .timeout(timeout)
-              .crashReport(CrashReports.ofOutput(pid, exited.output())));
+              .crash(outputOnly(exited.output())));
     }
     if (exited.killedOnCancel()) {
-      throw new Failure(
-          new Facts(
+      return failed(
+          new Failure(
                   Reason.CANCELLED,
                   "the call was cancelled and child "
                       + pid
@@ -204,22 +124,22 @@ final class Classification {
               .signal(Signals.SIGKILL));
     }
     if (exited.killedInSetup()) {
-      throw new Failure(
-          new Facts(
+      return failed(
+          new Failure(
                   Reason.CHILD_SETUP_FAILED,
                   "child "
                       + pid
-                      + " did not reach the callable within the setup limit, or sat on a lock"
-                      + " without using CPU, and was killed with SIGKILL, as was the child of the"
-                      + " one retry (it was stuck in the library's own code before the callable,"
-                      + " e.g. on a lock that a thread of the worker image held when it forked);"
-                      + " the callable did not run")
+                      + " did not reach the callable within the setup limit, or sat on"
+                      + " a lock without using CPU, and was killed with SIGKILL, as was the child"
+                      + " of the one retry (it was stuck in the library's own code before the"
+                      + " callable, e.g. on a lock that a thread of the worker image held when it"
+                      + " forked); the callable did not run")
               .signal(Signals.SIGKILL)
-              .crashReport(CrashReports.ofOutput(pid, exited.output())));
+              .crash(outputOnly(exited.output())));
     }
-    if (status.signaled() && cpuLimitReached(status, exited.usage())) {
-      throw new Failure(
-          new Facts(
+    if (status.signaled() && cpuLimitReached(status, exited.usage(), limits)) {
+      return failed(
+          new Failure(
                   Reason.CPU_TIME_LIMIT_EXCEEDED,
                   "child "
                       + pid
@@ -231,23 +151,24 @@ final class Classification {
                       + Signals.name(status.termSignal())
                       + "; the callable may have done part of its work")
               .signal(status.termSignal())
-              .crashReport(CrashReports.of(crashFiles, pid, startedAtMillis, exited.output())));
+              .crash(report));
     }
     if (status.signaled()) {
-      throw new Failure(killedBySignal(pid, status, startedAtMillis, exited.output()));
+      return failed(killedBySignal(pid, status, report, limits, exited.output()));
     }
-    if (result.setupFailed()) {
+    if (result.setupStep() != null) {
+      SetupStep step = result.setupStep();
       Reason reason =
-          result.setupStep() == ChildRecords.STEP_CLOSE_PIPES
+          step == SetupStep.CLOSE_PIPES
               ? Reason.CHILD_PIPE_CLOSE_FAILED
               : Reason.CHILD_SETUP_FAILED;
-      throw new Failure(
-          new Facts(
+      return failed(
+          new Failure(
                   reason,
                   "child "
                       + pid
                       + " failed "
-                      + ChildRecords.stepName(result.setupStep())
+                      + step.description()
                       + ": "
                       + Errno.name(result.setupErrno())
                       + " (errno "
@@ -256,20 +177,20 @@ final class Classification {
               .errno(result.setupErrno()));
     }
     if (result.callableUnreadable() != null) {
-      Throwable cause = Throwables.rebuild(result.callableUnreadable(), loader);
-      throw new Failure(
-          new Facts(
+      List<ThrowableCodec.Link> chain = chain(result.callableUnreadable());
+      return failed(
+          new Failure(
                   Reason.CALLABLE_SERIALIZATION_FAILED,
                   "child "
                       + pid
                       + " could not deserialize the callable ("
-                      + cause
+                      + describe(chain)
                       + "); the callable did not run")
-              .cause(cause));
+              .causeChain(chain));
     }
     if (result.exitCalled() != null) {
-      throw new Failure(
-          new Facts(
+      return failed(
+          new Failure(
                   Reason.UNEXPECTED_CHILD_EXIT_STATUS,
                   "the callable called System.exit("
                       + result.exitCalled()
@@ -280,79 +201,42 @@ final class Classification {
                       + " "
                       + status)
               .exitStatus(status.exitStatus())
-              .crashReport(CrashReports.of(crashFiles, pid, startedAtMillis, exited.output())));
+              .crash(report));
     }
     if (status.exited() && status.exitStatus() == 0) {
-      if (result.threw() != null) {
-        Throwable cause = Throwables.rebuild(result.threw(), loader);
-        throw new Failure(
-            new Facts(Reason.CALLABLE_THREW, "the callable threw " + cause + " in child " + pid)
-                .cause(cause)
-                .exitStatus(0));
-      }
-      if (result.resultUnserializable() != null) {
-        Throwable cause = Throwables.rebuild(result.resultUnserializable(), loader);
-        boolean outOfMemory = cause instanceof OutOfMemoryError;
-        throw new Failure(
-            new Facts(
-                    Reason.SERIALIZATION_FAILED,
-                    "the callable returned in child "
-                        + pid
-                        + ", but its result could not be serialized"
-                        + (outOfMemory ? " for lack of heap (raise maxHeapBytes)" : "")
-                        + ": "
-                        + cause)
-                .cause(cause)
-                .exitStatus(0));
-      }
-      if (result.valueComplete()) {
-        return value(pid, result, deserialize);
-      }
-      throw new Failure(
-          new Facts(
-                  Reason.CALLABLE_PROCESS_DIED_DURING_EXECUTION,
-                  "child "
-                      + pid
-                      + " exited with status 0 without writing a "
-                      + (result.truncated() || result.valueLength() > 0 ? "complete " : "")
-                      + "result"
-                      + " (did native code call exit(0)?)"
-                      + stderrHint(exited.output()))
-              .exitStatus(0)
-              .crashReport(CrashReports.of(crashFiles, pid, startedAtMillis, exited.output())));
+      return exitedCleanly(pid, result, exited.output(), report);
     }
-    if (status.exited() && status.exitStatus() == ChildRecords.EXIT_CHILD_ESCAPED) {
+    if (status.exited() && status.exitStatus() == ChildRecord.EXIT_CHILD_ESCAPED) {
       boolean ran = result.callableStarting();
-      throw new Failure(
-          new Facts(
+      return failed(
+          new Failure(
                   ran ? Reason.UNEXPECTED_CHILD_EXIT_STATUS : Reason.CHILD_SETUP_FAILED,
                   "child "
                       + pid
                       + " hit an error in the library's own code "
                       + (ran ? "after" : "before")
                       + " the callable started and left with status "
-                      + ChildRecords.EXIT_CHILD_ESCAPED
+                      + ChildRecord.EXIT_CHILD_ESCAPED
                       + stderrHint(exited.output())
                       + (ran ? "" : "; the callable did not run"))
               .exitStatus(status.exitStatus()));
     }
     if (status.exited()
-        && status.exitStatus() == ChildRecords.EXIT_RESULT_WRITE_FAILED
+        && status.exitStatus() == ChildRecord.EXIT_RESULT_WRITE_FAILED
         && !result.valueComplete()
         && result.threw() == null) {
-      throw new Failure(
-          new Facts(
+      return failed(
+          new Failure(
                   Reason.CHILD_PIPE_WRITE_FAILED,
                   "the callable ran in child "
                       + pid
                       + ", but the child could not write its outcome to the result pipe")
               .exitStatus(status.exitStatus()));
     }
-    CrashReport report = CrashReports.of(crashFiles, pid, startedAtMillis, exited.output());
-    Facts facts =
-        nativeLimitReached(report)
-            ? nativeLimitExceeded(pid, report)
-            : new Facts(
+    Failure failure =
+        nativeLimitReached(report, limits)
+            ? nativeLimitExceeded(pid, report, limits)
+            : new Failure(
                     Reason.UNEXPECTED_CHILD_EXIT_STATUS,
                     "child "
                         + pid
@@ -360,32 +244,101 @@ final class Classification {
                         + status
                         + " without writing a result"
                         + stderrHint(exited.output()))
-                .crashReport(report);
+                .crash(report);
     if (status.exited()) {
-      facts.exitStatus(status.exitStatus());
+      failure.exitStatus(status.exitStatus());
     }
-    throw new Failure(facts);
+    return failed(failure);
   }
 
-  private static Object value(int pid, ResultStream result, Function<Input, Object> deserialize)
-      throws Failure {
-    try {
-      return deserialize.apply(new Input(result.valueBytes(), 64 * 1024));
-    } catch (RuntimeException | LinkageError e) {
-      throw new Failure(
-          new Facts(
-                  Reason.DESERIALIZATION_FAILED,
+  /** The child exited with status 0: the callable returned, threw, or died without a result. */
+  private static Verdict exitedCleanly(
+      int pid, ResultStream result, ChildOutput output, CrashFacts report) {
+    if (result.threw() != null) {
+      List<ThrowableCodec.Link> chain = chain(result.threw());
+      return failed(
+          new Failure(
+                  Reason.CALLABLE_THREW,
+                  "the callable threw " + describe(chain) + " in child " + pid)
+              .causeChain(chain)
+              .exitStatus(0));
+    }
+    if (result.resultUnserializable() != null) {
+      List<ThrowableCodec.Link> chain = chain(result.resultUnserializable());
+      boolean outOfMemory = chain.get(0).className().equals(OutOfMemoryError.class.getName());
+      return failed(
+          new Failure(
+                  Reason.SERIALIZATION_FAILED,
                   "the callable returned in child "
                       + pid
-                      + ", but its result ("
-                      + result.valueLength()
-                      + " bytes) could not be deserialized in the caller: "
-                      + e)
-              .cause(e));
+                      + ", but its result could not be serialized"
+                      + (outOfMemory ? " for lack of heap (raise maxHeapBytes)" : "")
+                      + ": "
+                      + describe(chain))
+              .causeChain(chain)
+              .exitStatus(0));
+    }
+    if (result.valueComplete()) {
+      return new Returned(pid, result);
+    }
+    return failed(
+        new Failure(
+                Reason.CALLABLE_PROCESS_DIED_DURING_EXECUTION,
+                "child "
+                    + pid
+                    + " exited with status 0 without writing a "
+                    + (result.truncated() || result.valueLength() > 0 ? "complete " : "")
+                    + "result (did native code call exit(0)?)"
+                    + stderrHint(output))
+            .exitStatus(0)
+            .crash(report));
+  }
+
+  /** The failure of a value that arrived whole but could not be decoded in the caller. */
+  public static Failure undecodable(int pid, ResultStream result, Throwable why) {
+    return new Failure(
+            Reason.DESERIALIZATION_FAILED,
+            "the callable returned in child "
+                + pid
+                + ", but its result ("
+                + result.valueLength()
+                + " bytes) could not be deserialized in the caller: "
+                + why)
+        .cause(why)
+        .childPid(pid);
+  }
+
+  private static Verdict failed(Failure failure) {
+    return new Failed(failure);
+  }
+
+  /** The decoded exception chain; a malformed one becomes a chain that says so. */
+  private static List<ThrowableCodec.Link> chain(byte[] encoded) {
+    try {
+      return ThrowableCodec.read(encoded);
+    } catch (MalformedException e) {
+      return List.of(
+          new ThrowableCodec.Link(
+              MalformedException.class.getName(),
+              "the child's exception record is malformed: " + e.getMessage(),
+              new StackTraceElement[0],
+              -1,
+              new int[0]));
     }
   }
 
-  private boolean cpuLimitReached(WaitStatus status, CallOutcome.Usage usage) {
+  /** How the first exception of a chain prints: its class name and message. */
+  private static String describe(List<ThrowableCodec.Link> chain) {
+    ThrowableCodec.Link first = chain.get(0);
+    return first.message() == null ? first.className() : first.className() + ": " + first.message();
+  }
+
+  private static CrashFacts outputOnly(ChildOutput output) {
+    return CrashFacts.ofOutput(output.stdoutTail(), output.stderrTail());
+  }
+
+  private static boolean cpuLimitReached(
+      WaitStatus status, CallOutcome.Usage usage, CallLimits limits) {
     if (limits.cpuSeconds() == 0) {
       return false;
     }
@@ -397,55 +350,56 @@ final class Classification {
   }
 
   /** HotSpot died of a failed native allocation while the child ran under a native memory limit. */
-  private boolean nativeLimitReached(CrashReport report) {
-    return limits.nativeMemoryBytes() > 0 && report.nativeAllocationFailure().isPresent();
+  private static boolean nativeLimitReached(CrashFacts report, CallLimits limits) {
+    return limits.nativeMemoryBytes() > 0 && report.nativeAllocationFailure() != null;
   }
 
-  private Facts nativeLimitExceeded(int pid, CrashReport report) {
-    return new Facts(
+  private static Failure nativeLimitExceeded(int pid, CrashFacts report, CallLimits limits) {
+    return new Failure(
             Reason.NATIVE_MEMORY_LIMIT_EXCEEDED,
             "child "
                 + pid
                 + " reached its native memory limit of "
                 + describeBytes(limits.nativeMemoryBytes())
                 + " (RLIMIT_AS) and its JVM died: "
-                + report.nativeAllocationFailure().orElseThrow()
-                + report.hsErrFile().map(file -> "; see " + file).orElse(""))
-        .crashReport(report);
+                + report.nativeAllocationFailure()
+                + (report.hsErrFile() == null ? "" : "; see " + report.hsErrFile()))
+        .crash(report);
   }
 
-  private Facts killedBySignal(
-      int pid, WaitStatus status, long startedAtMillis, ChildOutput output) {
-    CrashReport report = CrashReports.of(crashFiles, pid, startedAtMillis, output);
-    if (nativeLimitReached(report)) {
-      return nativeLimitExceeded(pid, report).signal(status.termSignal());
+  private static Failure killedBySignal(
+      int pid, WaitStatus status, CrashFacts report, CallLimits limits, ChildOutput output) {
+    if (nativeLimitReached(report, limits)) {
+      return nativeLimitExceeded(pid, report, limits).signal(status.termSignal());
     }
     StringBuilder message =
         new StringBuilder("child ")
             .append(pid)
             .append(" was killed by ")
             .append(Signals.name(status.termSignal()));
-    report
-        .fatalSignal()
-        .filter(original -> !original.equals(Signals.name(status.termSignal())))
-        .ifPresent(original -> message.append(" after ").append(original));
-    report.problematicFrame().ifPresent(frame -> message.append(" in ").append(frame));
-    report
-        .hsErrFile()
-        .ifPresentOrElse(
-            file -> message.append("; see ").append(file),
-            () -> message.append(stderrHint(output)));
+    if (report.fatalSignal() != null
+        && !report.fatalSignal().equals(Signals.name(status.termSignal()))) {
+      message.append(" after ").append(report.fatalSignal());
+    }
+    if (report.problematicFrame() != null) {
+      message.append(" in ").append(report.problematicFrame());
+    }
+    if (report.hsErrFile() != null) {
+      message.append("; see ").append(report.hsErrFile());
+    } else {
+      message.append(stderrHint(output));
+    }
     if (limits.nativeMemoryBytes() > 0) {
       message
           .append("; the child ran under a native memory limit of ")
           .append(describeBytes(limits.nativeMemoryBytes()))
           .append(
-              " (RLIMIT_AS), past which malloc returns NULL, which native code that does not check"
-                  + " it dereferences");
+              " (RLIMIT_AS), past which malloc returns NULL, which native code that does not"
+                  + " check it dereferences");
     }
-    return new Facts(Reason.CHILD_PROCESS_KILLED_BY_SIGNAL, message.toString())
+    return new Failure(Reason.CHILD_PROCESS_KILLED_BY_SIGNAL, message.toString())
         .signal(status.termSignal())
-        .crashReport(report);
+        .crash(report);
   }
 
   private static String describeBytes(long bytes) {

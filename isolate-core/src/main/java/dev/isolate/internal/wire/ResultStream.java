@@ -5,78 +5,208 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The caller's view of everything a child wrote on its result pipe, parsed from the chunks the
- * worker image relayed (chunk boundaries fall anywhere, also inside a record).
+ * The caller's view of everything a child wrote on its result pipe, parsed once, as the chunks the
+ * worker image relays arrive (their boundaries fall anywhere, also inside a record). Every record
+ * is checked as it completes: an unknown kind, a length that cannot be, a record out of order or a
+ * value past its bound ends parsing and is reported by {@link #malformed()}, and the child that
+ * sent it is to be killed. Not thread-safe: one reader thread appends.
  */
 public final class ResultStream {
+  /** The largest non-value record: an exception chain, bounded by {@link ThrowableCodec}. */
+  static final int MAX_RECORD_BYTES = 4 * 1024 * 1024;
+
+  private final long maxValueBytes;
   private final List<Piece> valuePieces = new ArrayList<>();
+  private long valueBytes;
   private boolean valueComplete;
   private boolean callableStarting;
   private byte[] threw;
   private byte[] resultUnserializable;
   private byte[] callableUnreadable;
   private Integer exitCalled;
-  private int setupStep;
+  private SetupStep setupStep;
   private int setupErrno;
-  private boolean setupFailed;
-  private boolean truncated;
-  private long valueBytes;
+  private String malformed;
+  private boolean valueTooLarge;
+  private boolean ended;
+
+  // The record being read: its header as far as it has come, then its payload.
+  private final byte[] header = new byte[ChildRecord.HEADER_BYTES];
+  private int headerFill;
+  private byte kind;
+  private int remaining;
+  private byte[] payload;
+  private int payloadFill;
 
   private record Piece(byte[] array, int offset, int length) {}
 
-  private ResultStream() {}
-
-  /** Parses the concatenation of {@code chunks}. */
-  public static ResultStream parse(List<byte[]> chunks) {
-    ResultStream result = new ResultStream();
-    Cursor cursor = new Cursor(chunks);
-    while (cursor.remaining() > 0) {
-      if (cursor.remaining() < ChildRecords.HEADER) {
-        result.truncated = true;
-        break;
-      }
-      byte kind = cursor.readByte();
-      int length = cursor.readInt();
-      if (length < 0 || cursor.remaining() < length) {
-        result.truncated = true;
-        break;
-      }
-      switch (kind) {
-        case ChildRecords.VALUE_PART -> {
-          cursor.pieces(length, result.valuePieces);
-          result.valueBytes += length;
-        }
-        case ChildRecords.VALUE_END -> result.valueComplete = true;
-        case ChildRecords.THREW -> result.threw = cursor.copy(length);
-        case ChildRecords.RESULT_UNSERIALIZABLE -> {
-          result.resultUnserializable = cursor.copy(length);
-          result.valuePieces.clear();
-          result.valueComplete = false;
-        }
-        case ChildRecords.CALLABLE_UNREADABLE -> result.callableUnreadable = cursor.copy(length);
-        case ChildRecords.EXIT_CALLED -> result.exitCalled = Bytes.getInt(cursor.copy(length), 0);
-        case ChildRecords.CALLABLE_STARTING -> result.callableStarting = true;
-        case ChildRecords.SETUP_FAILED -> {
-          byte[] payload = cursor.copy(length);
-          result.setupFailed = true;
-          result.setupStep = Bytes.getInt(payload, 0);
-          result.setupErrno = Bytes.getInt(payload, 4);
-        }
-        default -> {
-          // A record kind this caller does not know: skip it rather than misread what follows.
-          cursor.copy(length);
-        }
-      }
-    }
-    return result;
+  /**
+   * @param maxValueBytes the most value bytes accepted; past it, {@link #valueTooLarge()}
+   */
+  public ResultStream(long maxValueBytes) {
+    this.maxValueBytes = maxValueBytes;
   }
 
-  /** Whether a complete value was written. */
-  /** Whether the child got as far as its callable ({@link ChildRecords#CALLABLE_STARTING}). */
+  /** Parses {@code chunk}, which the stream then keeps (value parts are not copied). */
+  public void append(byte[] chunk) {
+    int at = 0;
+    while (at < chunk.length && !stopped()) {
+      if (headerFill < header.length) {
+        int n = Math.min(header.length - headerFill, chunk.length - at);
+        System.arraycopy(chunk, at, header, headerFill, n);
+        headerFill += n;
+        at += n;
+        if (headerFill == header.length) {
+          startRecord();
+        }
+        continue;
+      }
+      int n = Math.min(remaining, chunk.length - at);
+      if (kind == ChildRecord.VALUE_PART) {
+        valuePieces.add(new Piece(chunk, at, n));
+      } else {
+        System.arraycopy(chunk, at, payload, payloadFill, n);
+        payloadFill += n;
+      }
+      remaining -= n;
+      at += n;
+      if (remaining == 0) {
+        endRecord();
+      }
+    }
+  }
+
+  private boolean stopped() {
+    return malformed != null || valueTooLarge;
+  }
+
+  private void startRecord() {
+    kind = header[0];
+    remaining = Bytes.getInt(header, 1);
+    String problem = checkHeader(kind, remaining);
+    if (problem != null) {
+      malformed = problem;
+      return;
+    }
+    if (kind == ChildRecord.VALUE_PART) {
+      valueBytes += remaining;
+      if (valueBytes > maxValueBytes) {
+        valueTooLarge = true;
+        return;
+      }
+    } else {
+      payload = new byte[remaining];
+      payloadFill = 0;
+    }
+    if (remaining == 0) {
+      endRecord();
+    }
+  }
+
+  /** Why a record of this kind and length cannot come now, or null if it can. */
+  private String checkHeader(byte kind, int length) {
+    if (ended) {
+      return "a record (kind " + kind + ") after the outcome";
+    }
+    if (length < 0) {
+      return "a record of " + length + " bytes";
+    }
+    return switch (kind) {
+      case ChildRecord.CALLABLE_STARTING ->
+          callableStarting ? "a second CALLABLE_STARTING" : expectLength(kind, length, 0);
+      case ChildRecord.SETUP_FAILED, ChildRecord.CALLABLE_UNREADABLE ->
+          callableStarting
+              ? "a setup record after CALLABLE_STARTING"
+              : kind == ChildRecord.SETUP_FAILED
+                  ? expectLength(kind, length, ChildRecord.SETUP_FAILED_BYTES)
+                  : boundedLength(kind, length);
+      case ChildRecord.VALUE_PART, ChildRecord.VALUE_END ->
+          !callableStarting
+              ? "a value before CALLABLE_STARTING"
+              : kind == ChildRecord.VALUE_END ? expectLength(kind, length, 0) : null;
+      case ChildRecord.THREW, ChildRecord.RESULT_UNSERIALIZABLE ->
+          !callableStarting ? "an outcome before CALLABLE_STARTING" : boundedLength(kind, length);
+      case ChildRecord.EXIT_CALLED -> expectLength(kind, length, ChildRecord.EXIT_CALLED_BYTES);
+      default -> "an unknown record kind " + kind;
+    };
+  }
+
+  private static String expectLength(byte kind, int length, int expected) {
+    return length == expected
+        ? null
+        : "a record of kind " + kind + " with " + length + " bytes, not " + expected;
+  }
+
+  private static String boundedLength(byte kind, int length) {
+    return length <= MAX_RECORD_BYTES
+        ? null
+        : "a record of kind "
+            + kind
+            + " with "
+            + length
+            + " bytes (at most "
+            + MAX_RECORD_BYTES
+            + ")";
+  }
+
+  private void endRecord() {
+    headerFill = 0;
+    switch (kind) {
+      case ChildRecord.VALUE_PART -> {}
+      case ChildRecord.CALLABLE_STARTING -> callableStarting = true;
+      case ChildRecord.VALUE_END -> {
+        valueComplete = true;
+        ended = true;
+      }
+      case ChildRecord.THREW -> {
+        threw = payload;
+        ended = true;
+      }
+      case ChildRecord.RESULT_UNSERIALIZABLE -> {
+        resultUnserializable = payload;
+        valuePieces.clear();
+        valueBytes = 0;
+        ended = true;
+      }
+      case ChildRecord.CALLABLE_UNREADABLE -> {
+        callableUnreadable = payload;
+        ended = true;
+      }
+      case ChildRecord.EXIT_CALLED -> {
+        exitCalled = Bytes.getInt(payload, 0);
+        ended = true;
+      }
+      case ChildRecord.SETUP_FAILED -> {
+        int step = Bytes.getInt(payload, 0);
+        if (step < 0 || step >= SetupStep.values().length) {
+          malformed = "a setup step " + step;
+          return;
+        }
+        setupStep = SetupStep.values()[step];
+        setupErrno = Bytes.getInt(payload, 4);
+        ended = true;
+      }
+      default -> throw new AssertionError("checked in startRecord: " + kind);
+    }
+    payload = null;
+  }
+
+  /** Why the stream is not a valid sequence of records, or null if it is so far. */
+  public String malformed() {
+    return malformed;
+  }
+
+  /** Whether the value grew past the bound given to the constructor. */
+  public boolean valueTooLarge() {
+    return valueTooLarge;
+  }
+
+  /** Whether the child got as far as its callable ({@link ChildRecord#CALLABLE_STARTING}). */
   public boolean callableStarting() {
     return callableStarting;
   }
 
+  /** Whether a complete value was written. */
   public boolean valueComplete() {
     return valueComplete;
   }
@@ -111,101 +241,19 @@ public final class ResultStream {
     return exitCalled;
   }
 
-  /** Whether the child failed before running the callable. */
-  public boolean setupFailed() {
-    return setupFailed;
-  }
-
-  /** See {@link ChildRecords#stepName}. */
-  public int setupStep() {
+  /** The step at which the child failed before running the callable, or null. */
+  public SetupStep setupStep() {
     return setupStep;
   }
 
+  /** The errno of {@link #setupStep()}. */
   public int setupErrno() {
     return setupErrno;
   }
 
   /** Whether the stream ends inside a record: the child died while writing. */
   public boolean truncated() {
-    return truncated;
-  }
-
-  /** Whether the child wrote nothing at all. */
-  public boolean empty() {
-    return !valueComplete
-        && valuePieces.isEmpty()
-        && threw == null
-        && resultUnserializable == null
-        && callableUnreadable == null
-        && exitCalled == null
-        && !setupFailed
-        && !truncated;
-  }
-
-  private static final class Cursor {
-    private final List<byte[]> chunks;
-    private int chunk;
-    private int offset;
-    private long remaining;
-
-    Cursor(List<byte[]> chunks) {
-      this.chunks = chunks;
-      for (byte[] c : chunks) {
-        remaining += c.length;
-      }
-    }
-
-    long remaining() {
-      return remaining;
-    }
-
-    byte readByte() {
-      skipExhausted();
-      remaining--;
-      return chunks.get(chunk)[offset++];
-    }
-
-    int readInt() {
-      return (readByte() & 0xff) << 24
-          | (readByte() & 0xff) << 16
-          | (readByte() & 0xff) << 8
-          | (readByte() & 0xff);
-    }
-
-    byte[] copy(int length) {
-      byte[] target = new byte[length];
-      int done = 0;
-      while (done < length) {
-        skipExhausted();
-        byte[] current = chunks.get(chunk);
-        int n = Math.min(length - done, current.length - offset);
-        System.arraycopy(current, offset, target, done, n);
-        offset += n;
-        done += n;
-      }
-      remaining -= length;
-      return target;
-    }
-
-    void pieces(int length, List<Piece> into) {
-      int done = 0;
-      while (done < length) {
-        skipExhausted();
-        byte[] current = chunks.get(chunk);
-        int n = Math.min(length - done, current.length - offset);
-        into.add(new Piece(current, offset, n));
-        offset += n;
-        done += n;
-      }
-      remaining -= length;
-    }
-
-    private void skipExhausted() {
-      while (offset == chunks.get(chunk).length) {
-        chunk++;
-        offset = 0;
-      }
-    }
+    return headerFill > 0 && malformed == null && !valueTooLarge;
   }
 
   private static final class PiecesInputStream extends InputStream {

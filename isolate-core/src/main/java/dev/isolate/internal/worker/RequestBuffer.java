@@ -1,74 +1,78 @@
 package dev.isolate.internal.worker;
 
-import dev.isolate.internal.wire.Bytes;
-import dev.isolate.internal.wire.Frames;
+import dev.isolate.internal.wire.Frame;
+import dev.isolate.internal.wire.MalformedException;
 import dev.isolate.posix.NativeBuffer;
+import java.util.Arrays;
 
 /**
- * Accumulates bytes read from the caller until whole frames are there. One array, reused: the
- * worker image's heap is never collected, so it must not allocate per request.
+ * Gathers the bytes read from the caller until whole frames are there, in one array, reused: the
+ * worker image's heap is never collected, so it must not allocate per request, and a call is handed
+ * on in place, never copied.
  */
 final class RequestBuffer {
+  /** The largest frame the caller sends: a call with a large callable. */
+  static final int MAX_PAYLOAD = Integer.MAX_VALUE - 64;
+
   private byte[] bytes = new byte[256 * 1024];
   private int start;
   private int end;
 
+  /** Appends {@code length} bytes from the start of {@code source}. */
   void append(NativeBuffer source, int length) {
+    makeRoom(length);
+    source.get(0, bytes, end, length);
+    end += length;
+  }
+
+  /** Appends {@code length} bytes of {@code source} from {@code offset}. */
+  void append(byte[] source, int offset, int length) {
+    makeRoom(length);
+    System.arraycopy(source, offset, bytes, end, length);
+    end += length;
+  }
+
+  /**
+   * The header of the next whole frame, whose payload is at {@link #payloadOffset()} of {@link
+   * #array()}; null until all of it has arrived.
+   *
+   * @throws MalformedException if the header's length cannot be
+   */
+  Frame.Header next() throws MalformedException {
+    if (end - start < Frame.HEADER_BYTES) {
+      return null;
+    }
+    Frame.Header header = Frame.Header.read(bytes, start, MAX_PAYLOAD);
+    return end - start >= Frame.HEADER_BYTES + header.payloadLength() ? header : null;
+  }
+
+  /** The array the frames are in; valid until the next {@link #append}. */
+  byte[] array() {
+    return bytes;
+  }
+
+  /** Where the payload of the frame {@link #next()} returned starts. */
+  int payloadOffset() {
+    return start + Frame.HEADER_BYTES;
+  }
+
+  /** Moves past the frame {@link #next()} returned. */
+  void consume(Frame.Header header) {
+    start += Frame.HEADER_BYTES + header.payloadLength();
+    if (start == end) {
+      start = 0;
+      end = 0;
+    }
+  }
+
+  private void makeRoom(int length) {
     if (end + length > bytes.length) {
       System.arraycopy(bytes, start, bytes, 0, end - start);
       end -= start;
       start = 0;
       if (end + length > bytes.length) {
-        byte[] larger = new byte[Math.max(bytes.length * 2, end + length)];
-        System.arraycopy(bytes, 0, larger, 0, end);
-        bytes = larger;
+        bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, end + length));
       }
-    }
-    source.get(0, bytes, end, length);
-    end += length;
-  }
-
-  /** Whether a whole frame starts at {@link #frameStart()}. */
-  boolean hasFrame() {
-    if (end - start < 4) {
-      return false;
-    }
-    int length = Bytes.getInt(bytes, start);
-    if (length < 9 || length > Frames.MAX_PAYLOAD + 9) {
-      throw new IllegalStateException("corrupt frame from the caller: length " + length);
-    }
-    return end - start >= 4 + length;
-  }
-
-  byte[] array() {
-    return bytes;
-  }
-
-  int frameStart() {
-    return start;
-  }
-
-  byte type() {
-    return bytes[start + 4];
-  }
-
-  long callId() {
-    return Bytes.getLong(bytes, start + 5);
-  }
-
-  int payloadOffset() {
-    return start + Frames.HEADER;
-  }
-
-  int payloadLength() {
-    return Bytes.getInt(bytes, start) - 9;
-  }
-
-  void consumeFrame() {
-    start += 4 + Bytes.getInt(bytes, start);
-    if (start == end) {
-      start = 0;
-      end = 0;
     }
   }
 }

@@ -3,9 +3,12 @@ package dev.isolate.internal.worker;
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.io.Output;
 import dev.isolate.IsolatedCallable;
+import dev.isolate.internal.wire.Frame;
 import dev.isolate.internal.wire.KryoCodec;
 import dev.isolate.posix.ForkResult;
+import dev.isolate.posix.Io;
 import dev.isolate.posix.NativeBuffer;
+import dev.isolate.posix.Pipe;
 import dev.isolate.posix.SyscallException;
 import dev.isolate.posix.Syscalls;
 import java.util.ArrayList;
@@ -45,6 +48,7 @@ final class WarmUp {
         KryoCodec.prepare(runner.kryo(), shape);
       }
       runThroughPipe(kryo, prepared);
+      readSpareRequest();
       forkAndReap();
     } catch (SyscallException e) {
       throw new IllegalStateException("the worker image failed its warm-up", e);
@@ -74,19 +78,29 @@ final class WarmUp {
   private void runThroughPipe(Kryo kryo, IsolatedCallable<Object> callable)
       throws SyscallException {
     byte[] request = serialize(kryo, callable);
-    int[] pipe = syscalls.pipe();
+    Pipe pipe = syscalls.pipe();
     try {
-      runner.useResultPipe(pipe[1]);
+      runner.useResultPipe(pipe.writeFd());
       runner.runCallable(request, 0, request.length);
     } finally {
       runner.useResultPipe(-1);
-      syscalls.close(pipe[1]);
+      syscalls.close(pipe.writeFd());
     }
     NativeBuffer sink = syscalls.allocate(4096);
-    while (syscalls.read(pipe[0], sink, 0, sink.capacity()) > 0) {
+    while (syscalls.read(pipe.readFd(), sink, 0, sink.capacity()) > 0) {
       // Discard: only the path mattered.
     }
-    syscalls.close(pipe[0]);
+    syscalls.close(pipe.readFd());
+  }
+
+  /** A spare's reading of its call, through a pipe: the path every spare takes. */
+  private void readSpareRequest() throws SyscallException {
+    Pipe pipe = syscalls.pipe();
+    NativeBuffer request = syscalls.allocate(4 + Frame.Call.CALLABLE_OFFSET);
+    request.putInt(0, Frame.Call.CALLABLE_OFFSET);
+    Io.writeFully(syscalls, pipe.writeFd(), request, 0, request.capacity());
+    syscalls.close(pipe.writeFd());
+    SpareRequest.read(syscalls, pipe.readFd(), request);
   }
 
   private void forkAndReap() throws SyscallException {
@@ -95,15 +109,6 @@ final class WarmUp {
       syscalls.exitImmediately(0);
     }
     int pid = ((ForkResult.Parent) forked).childPid();
-    while (true) {
-      try {
-        syscalls.waitpid(pid, false);
-        return;
-      } catch (SyscallException e) {
-        if (e.errno() != dev.isolate.posix.Errno.EINTR) {
-          throw e;
-        }
-      }
-    }
+    Io.retryOnEintr(() -> syscalls.waitpid(pid, false));
   }
 }

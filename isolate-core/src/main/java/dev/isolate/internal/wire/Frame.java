@@ -1,0 +1,395 @@
+package dev.isolate.internal.wire;
+
+import dev.isolate.posix.NativeBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A frame between the caller and its worker image, either way: {@code int length} (of what
+ * follows), {@code byte type}, {@code long callId}, then the payload, big-endian. Each frame type
+ * is a record here, which both ends use to write and to read it; nothing else knows its layout.
+ */
+public sealed interface Frame {
+  /** Bytes before the payload: the length, the type and the call id. */
+  int HEADER_BYTES = 4 + 1 + 8;
+
+  /**
+   * Written by the worker image before its first frame. The caller skips anything before it, so
+   * that a stray line a JVM prints at start-up cannot shift the frames.
+   */
+  byte[] MAGIC = {'i', 's', 'o', 'l', 'a', 't', 'e', '2'};
+
+  /** The call the frame is about; 0 for frames about the worker image itself. */
+  long callId();
+
+  /** Its type byte. */
+  byte type();
+
+  /** Appends the payload, without the header. */
+  void writePayload(ByteWriter out);
+
+  /** Appends the whole frame, header included. */
+  default void encode(ByteWriter out) {
+    int start = out.size();
+    out.putInt(0).putByte(type()).putLong(callId());
+    writePayload(out);
+    out.patchInt(start, out.size() - start - 4);
+  }
+
+  /** The whole frame as a new array. */
+  default byte[] encode() {
+    ByteWriter out = new ByteWriter(HEADER_BYTES + 32);
+    encode(out);
+    return out.toByteArray();
+  }
+
+  /** A frame's header, read in place. */
+  record Header(byte type, long callId, int payloadLength) {
+    /**
+     * Reads the header at {@code offset}, checking its length against {@code maxPayload}.
+     *
+     * @throws MalformedException if the length is negative or above {@code maxPayload}
+     */
+    public static Header read(byte[] bytes, int offset, int maxPayload) throws MalformedException {
+      ByteReader in = new ByteReader(bytes, offset, HEADER_BYTES);
+      int length = in.getInt();
+      int payload = length - (HEADER_BYTES - 4);
+      if (payload < 0 || payload > maxPayload) {
+        throw new MalformedException(
+            "a frame length of " + length + " (payload at most " + maxPayload + " bytes)");
+      }
+      return new Header(in.getByte(), in.getLong(), payload);
+    }
+
+    /** Its frame's payload, decoded from {@code bytes} at {@code offset}. */
+    public Frame decodePayload(byte[] bytes, int offset) throws MalformedException {
+      return decode(type, callId, bytes, offset, payloadLength);
+    }
+  }
+
+  /** Decodes the payload of a frame of {@code type}. */
+  static Frame decode(byte type, long callId, byte[] bytes, int offset, int length)
+      throws MalformedException {
+    ByteReader in = new ByteReader(bytes, offset, length);
+    Frame frame =
+        switch (type) {
+          case Configure.TYPE -> new Configure(WorkerSettings.read(in));
+          case Call.TYPE -> Call.read(callId, in);
+          case Cancel.TYPE -> new Cancel(callId);
+          case Prepare.TYPE -> Prepare.read(in);
+          case Ready.TYPE -> new Ready(in.getInt());
+          case Started.TYPE -> new Started(callId, in.getInt(), in.getInt());
+          case Stream.RESULT, Stream.STDOUT, Stream.STDERR -> Stream.read(type, callId, in);
+          case OutputEnded.TYPE -> new OutputEnded(callId);
+          case Exited.TYPE -> Exited.read(callId, in);
+          case Failed.TYPE -> Failed.read(callId, in);
+          default -> throw new MalformedException("an unknown frame type " + type);
+        };
+    in.expectEnd();
+    return frame;
+  }
+
+  // caller -> worker
+
+  /** The worker image's settings; the first frame the caller sends. */
+  record Configure(WorkerSettings settings) implements Frame {
+    static final byte TYPE = 1;
+
+    @Override
+    public long callId() {
+      return 0;
+    }
+
+    @Override
+    public byte type() {
+      return TYPE;
+    }
+
+    @Override
+    public void writePayload(ByteWriter out) {
+      settings.write(out);
+    }
+  }
+
+  /**
+   * A call: its limits, then the Kryo bytes of the callable. The worker image reads the payload in
+   * place ({@link #CALLABLE_OFFSET}) and hands it to a spare child unchanged.
+   */
+  record Call(long callId, CallLimits limits, byte[] callable) implements Frame {
+    static final byte TYPE = 2;
+
+    /** Where the callable starts in the payload. */
+    public static final int CALLABLE_OFFSET = CallLimits.BYTES;
+
+    @Override
+    public byte type() {
+      return TYPE;
+    }
+
+    @Override
+    public void writePayload(ByteWriter out) {
+      limits.write(out);
+      out.putBytes(callable, 0, callable.length);
+    }
+
+    /** Whether a frame of {@code type} is a call, which the worker image reads in place. */
+    public static boolean is(byte type) {
+      return type == TYPE;
+    }
+
+    /**
+     * The limits of a call whose payload starts at {@code payloadOffset}: the worker image reads a
+     * call in place, and the callable follows at {@link #CALLABLE_OFFSET}.
+     */
+    public static CallLimits limitsAt(byte[] bytes, int payloadOffset, int payloadLength)
+        throws MalformedException {
+      if (payloadLength < CALLABLE_OFFSET) {
+        throw new MalformedException("a call of " + payloadLength + " bytes has no limits");
+      }
+      return CallLimits.read(bytes, payloadOffset);
+    }
+
+    private static Call read(long callId, ByteReader in) throws MalformedException {
+      int offset = in.position();
+      CallLimits limits = limitsAt(in.array(), offset, in.remaining());
+      in.skip(CALLABLE_OFFSET);
+      return new Call(callId, limits, in.getBytes(in.remaining()));
+    }
+  }
+
+  /** The caller gave up on a call: kill its child, then report it as usual. */
+  record Cancel(long callId) implements Frame {
+    static final byte TYPE = 3;
+
+    @Override
+    public byte type() {
+      return TYPE;
+    }
+
+    @Override
+    public void writePayload(ByteWriter out) {}
+  }
+
+  /**
+   * Shapes (see {@code KryoCodec.prepare}) that calls to come will need, for the worker image to
+   * prepare before it forks their children: sent once per shape and worker image, before the call
+   * that first needs it.
+   */
+  record Prepare(List<String> shapes) implements Frame {
+    static final byte TYPE = 4;
+    static final int MAX_SHAPES = 100_000;
+    static final int MAX_SHAPE_BYTES = 64 * 1024;
+
+    @Override
+    public long callId() {
+      return 0;
+    }
+
+    @Override
+    public byte type() {
+      return TYPE;
+    }
+
+    @Override
+    public void writePayload(ByteWriter out) {
+      out.putInt(shapes.size());
+      for (String shape : shapes) {
+        out.putString(shape);
+      }
+    }
+
+    private static Prepare read(ByteReader in) throws MalformedException {
+      int count = in.getCount(Math.min(MAX_SHAPES, in.remaining() / 4));
+      List<String> shapes = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        shapes.add(in.getString(MAX_SHAPE_BYTES));
+      }
+      return new Prepare(shapes);
+    }
+  }
+
+  // worker -> caller
+
+  /** The worker image is warm and serving. */
+  record Ready(int workerPid) implements Frame {
+    static final byte TYPE = 10;
+
+    @Override
+    public long callId() {
+      return 0;
+    }
+
+    @Override
+    public byte type() {
+      return TYPE;
+    }
+
+    @Override
+    public void writePayload(ByteWriter out) {
+      out.putInt(workerPid);
+    }
+  }
+
+  /**
+   * The call's child was forked (or a spare was given the call); the worker image's heap, never
+   * collected, had {@code workerHeapUsedKiB} in use.
+   */
+  record Started(long callId, int childPid, int workerHeapUsedKiB) implements Frame {
+    static final byte TYPE = 11;
+
+    @Override
+    public byte type() {
+      return TYPE;
+    }
+
+    @Override
+    public void writePayload(ByteWriter out) {
+      out.putInt(childPid).putInt(workerHeapUsedKiB);
+    }
+  }
+
+  /**
+   * Bytes the child wrote to its result pipe ({@link #RESULT}, see {@link ChildRecord}), its
+   * standard output or its standard error, relayed as they came.
+   */
+  record Stream(byte type, long callId, byte[] bytes) implements Frame {
+    public static final byte RESULT = 12;
+    public static final byte STDOUT = 13;
+    public static final byte STDERR = 14;
+
+    @Override
+    public void writePayload(ByteWriter out) {
+      out.putBytes(bytes, 0, bytes.length);
+    }
+
+    /**
+     * Writes the header of a stream frame of {@code payloadLength} bytes at the start of {@code
+     * buffer}, in front of bytes already read into it at {@link #HEADER_BYTES}: relayed bytes are
+     * never copied through the Java heap.
+     */
+    public static void writeHeader(NativeBuffer buffer, byte type, long callId, int payloadLength) {
+      buffer.putInt(0, HEADER_BYTES - 4 + payloadLength);
+      buffer.putByte(4, type);
+      buffer.putLong(5, callId);
+    }
+
+    private static Stream read(byte type, long callId, ByteReader in) throws MalformedException {
+      return new Stream(type, callId, in.getBytes(in.remaining()));
+    }
+  }
+
+  /**
+   * The child closed its result pipe and its standard output and error (it does so after its last
+   * record, just before {@code _exit}): everything it wrote has been relayed, and {@link Exited}
+   * follows once it is reaped.
+   */
+  record OutputEnded(long callId) implements Frame {
+    static final byte TYPE = 17;
+
+    @Override
+    public byte type() {
+      return TYPE;
+    }
+
+    @Override
+    public void writePayload(ByteWriter out) {}
+  }
+
+  /**
+   * The child was reaped, with its wait status and what it used (from {@code wait4}); no more
+   * frames follow for the call.
+   *
+   * @param killedAtDeadline the worker image killed it because the call's deadline passed
+   * @param killedInSetup the worker image killed it because it was stuck before its callable
+   * @param cancelled the worker image killed it because the caller cancelled the call
+   */
+  record Exited(
+      long callId,
+      int childPid,
+      int waitStatus,
+      boolean killedAtDeadline,
+      boolean killedInSetup,
+      boolean cancelled,
+      int cpuMillis,
+      int maxRssKiB)
+      implements Frame {
+    static final byte TYPE = 15;
+
+    @Override
+    public byte type() {
+      return TYPE;
+    }
+
+    @Override
+    public void writePayload(ByteWriter out) {
+      out.putInt(childPid)
+          .putInt(waitStatus)
+          .putBoolean(killedAtDeadline)
+          .putBoolean(killedInSetup)
+          .putBoolean(cancelled)
+          .putInt(cpuMillis)
+          .putInt(maxRssKiB);
+    }
+
+    private static Exited read(long callId, ByteReader in) throws MalformedException {
+      return new Exited(
+          callId,
+          in.getInt(),
+          in.getInt(),
+          in.getBoolean(),
+          in.getBoolean(),
+          in.getBoolean(),
+          in.getInt(),
+          in.getInt());
+    }
+  }
+
+  /**
+   * A system call of the worker image failed for this call; no more frames follow for it.
+   *
+   * @param childPid the child, 0 if none was forked
+   * @param reaped whether the child was reaped, and then {@code waitStatus} says how it ended
+   * @param value what the failed call returned, where that is the fact (a pid from {@code waitpid})
+   */
+  record Failed(
+      long callId,
+      WorkerStep step,
+      int errno,
+      int childPid,
+      boolean reaped,
+      int waitStatus,
+      int value)
+      implements Frame {
+    static final byte TYPE = 16;
+
+    @Override
+    public byte type() {
+      return TYPE;
+    }
+
+    @Override
+    public void writePayload(ByteWriter out) {
+      out.putInt(step.ordinal())
+          .putInt(errno)
+          .putInt(childPid)
+          .putBoolean(reaped)
+          .putInt(waitStatus)
+          .putInt(value);
+    }
+
+    private static Failed read(long callId, ByteReader in) throws MalformedException {
+      int step = in.getInt();
+      if (step < 0 || step >= WorkerStep.values().length) {
+        throw new MalformedException("an unknown worker step " + step);
+      }
+      return new Failed(
+          callId,
+          WorkerStep.values()[step],
+          in.getInt(),
+          in.getInt(),
+          in.getBoolean(),
+          in.getInt(),
+          in.getInt());
+    }
+  }
+}

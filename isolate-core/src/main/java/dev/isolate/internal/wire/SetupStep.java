@@ -1,0 +1,32 @@
+package dev.isolate.internal.wire;
+
+/**
+ * The steps a child takes before its callable, as a {@link ChildRecord#SETUP_FAILED} names them.
+ */
+public enum SetupStep {
+  /** Closing the descriptors that are not the child's. */
+  CLOSE_PIPES("closing the worker's pipe ends"),
+  /** Pointing standard output and error at the child's capture pipes. */
+  STANDARD_STREAMS("redirecting standard streams"),
+  /** Resetting signal dispositions. */
+  SIGNALS("resetting signal handlers"),
+  /** Asking for {@code SIGKILL} when the worker image dies. */
+  PARENT_DEATH_SIGNAL("prctl(PR_SET_PDEATHSIG)"),
+  /** Resource limits. */
+  LIMITS("setting resource limits"),
+  /** Reopening the worker's jar files so that their offsets are not shared. */
+  SHARED_FILES("reopening the worker image's jar files"),
+  /** A spare child reading the call it was given. */
+  READ_REQUEST("reading its call from the worker image");
+
+  private final String description;
+
+  SetupStep(String description) {
+    this.description = description;
+  }
+
+  /** What the step does, for messages. */
+  public String description() {
+    return description;
+  }
+}
