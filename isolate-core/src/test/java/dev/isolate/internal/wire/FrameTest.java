@@ -1,0 +1,124 @@
+package dev.isolate.internal.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every frame written by one end is read back the same by the other, and bad bytes are refused. */
+class FrameTest {
+
+  static Stream<Frame> everyFrame() {
+    return Stream.of(
+        new Frame.Configure(new WorkerSettings(2, 30_000_000_000L, 5_000_000_000L, 1)),
+        new Frame.Call(7, new CallLimits(1_000_000, 1 << 20, 3), new byte[] {1, 2, 3, 4, 5}),
+        new Frame.Call(8, new CallLimits(0, 0, 0), new byte[0]),
+        new Frame.Cancel(9),
+        new Frame.Prepare(List.of("Cdev.example.Type", "L a b c", "")),
+        new Frame.Ready(4242),
+        new Frame.Started(10, 4243, 16_384),
+        new Frame.Stream(Frame.Stream.RESULT, 11, new byte[] {9, 8, 7}),
+        new Frame.Stream(Frame.Stream.STDOUT, 11, "hello\n".getBytes()),
+        new Frame.Stream(Frame.Stream.STDERR, 11, new byte[0]),
+        new Frame.OutputEnded(11),
+        new Frame.Exited(11, 4243, 0x0600, true, false, true, 12, 40_960),
+        new Frame.Failed(12, WorkerStep.WAIT_RETURNED_OTHER_PID, 10, 4244, true, 9, 4245),
+        new Frame.Failed(13, WorkerStep.PIPE, 24, 0, false, 0, 0));
+  }
+
+  @ParameterizedTest
+  @MethodSource("everyFrame")
+  void aFrameReadsBackAsItWasWritten(Frame frame) throws Exception {
+    byte[] bytes = frame.encode();
+    Frame.Header header = Frame.Header.read(bytes, 0, Integer.MAX_VALUE);
+    assertThat(header.type()).isEqualTo(frame.type());
+    assertThat(header.callId()).isEqualTo(frame.callId());
+    assertThat(Frame.HEADER_BYTES + header.payloadLength()).isEqualTo(bytes.length);
+    Frame read = header.decodePayload(bytes, Frame.HEADER_BYTES);
+    assertThat(read).usingRecursiveComparison().isEqualTo(frame);
+  }
+
+  @Test
+  void aCallIsReadInPlaceWithItsLimitsFirst() throws Exception {
+    Frame.Call call = new Frame.Call(3, new CallLimits(5, 6, 7), new byte[] {42, 43});
+    byte[] bytes = call.encode();
+    CallLimits limits =
+        Frame.Call.limitsAt(bytes, Frame.HEADER_BYTES, bytes.length - Frame.HEADER_BYTES);
+    assertThat(limits).isEqualTo(new CallLimits(5, 6, 7));
+    assertThat(bytes[Frame.HEADER_BYTES + Frame.Call.CALLABLE_OFFSET]).isEqualTo((byte) 42);
+  }
+
+  @Test
+  void aLengthThatCannotBeIsRefusedBeforeAnythingIsAllocated() {
+    byte[] header = new Frame.Ready(1).encode();
+    Bytes.putInt(header, 0, -5);
+    assertThatThrownBy(() -> Frame.Header.read(header, 0, 1024))
+        .isInstanceOf(MalformedException.class)
+        .hasMessageContaining("a frame length of -5");
+    Bytes.putInt(header, 0, Integer.MAX_VALUE);
+    assertThatThrownBy(() -> Frame.Header.read(header, 0, 1 << 20))
+        .isInstanceOf(MalformedException.class)
+        .hasMessageContaining("payload at most 1048576 bytes");
+  }
+
+  @Test
+  void anUnknownTypeOrBytesLeftOverAreMalformed() {
+    assertThatThrownBy(() -> Frame.decode((byte) 99, 0, new byte[0], 0, 0))
+        .isInstanceOf(MalformedException.class)
+        .hasMessageContaining("an unknown frame type 99");
+    byte[] ready = new byte[5];
+    assertThatThrownBy(() -> Frame.decode((byte) 10, 0, ready, 0, 5))
+        .isInstanceOf(MalformedException.class)
+        .hasMessageContaining("1 bytes left over");
+    assertThatThrownBy(() -> Frame.decode((byte) 10, 0, ready, 0, 3))
+        .isInstanceOf(MalformedException.class)
+        .hasMessageContaining("needs 4 more bytes");
+  }
+
+  @Test
+  void aFieldOutOfItsRangeIsMalformed() {
+    byte[] exited = new Frame.Exited(1, 2, 0, false, false, false, 0, 0).encode();
+    exited[Frame.HEADER_BYTES + 8] = 2;
+    assertThatThrownBy(
+            () ->
+                Frame.decode(
+                    exited[4], 1, exited, Frame.HEADER_BYTES, exited.length - Frame.HEADER_BYTES))
+        .isInstanceOf(MalformedException.class)
+        .hasMessageContaining("a boolean of 2");
+    byte[] failed = new Frame.Failed(1, WorkerStep.FORK, 0, 0, false, 0, 0).encode();
+    Bytes.putInt(failed, Frame.HEADER_BYTES, 77);
+    assertThatThrownBy(
+            () ->
+                Frame.decode(
+                    failed[4], 1, failed, Frame.HEADER_BYTES, failed.length - Frame.HEADER_BYTES))
+        .isInstanceOf(MalformedException.class)
+        .hasMessageContaining("an unknown worker step 77");
+    byte[] prepare = new Frame.Prepare(List.of("x")).encode();
+    Bytes.putInt(prepare, Frame.HEADER_BYTES, Integer.MAX_VALUE);
+    assertThatThrownBy(
+            () ->
+                Frame.decode(
+                    prepare[4],
+                    0,
+                    prepare,
+                    Frame.HEADER_BYTES,
+                    prepare.length - Frame.HEADER_BYTES))
+        .isInstanceOf(MalformedException.class)
+        .hasMessageContaining("a count of 2147483647");
+  }
+
+  @Test
+  void settingsOutOfRangeAreMalformed() {
+    byte[] bytes = new Frame.Configure(new WorkerSettings(-1, 1, 1, 0)).encode();
+    assertThatThrownBy(
+            () ->
+                Frame.decode(
+                    bytes[4], 0, bytes, Frame.HEADER_BYTES, bytes.length - Frame.HEADER_BYTES))
+        .isInstanceOf(MalformedException.class)
+        .hasMessageContaining("worker settings out of range");
+  }
+}
