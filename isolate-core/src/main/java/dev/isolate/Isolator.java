@@ -1,8 +1,9 @@
 package dev.isolate;
 
-import dev.isolate.internal.host.WorkerLaunch;
 import dev.isolate.internal.outcome.CrashFiles;
+import dev.isolate.internal.outcome.ResultPolicy;
 import dev.isolate.internal.wire.CallLimits;
+import java.io.ObjectInputFilter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -50,7 +51,9 @@ public final class Isolator implements AutoCloseable {
     this.workers = new WorkerSupervisor(settings, workDirectory, crashDirectory);
     ClassLoader contextLoader = Thread.currentThread().getContextClassLoader();
     CallerCodec codec =
-        new CallerCodec(contextLoader != null ? contextLoader : Isolator.class.getClassLoader());
+        new CallerCodec(
+            contextLoader != null ? contextLoader : Isolator.class.getClassLoader(),
+            ResultPolicy.of(settings.resultFilter(), settings.maxResultBytes()));
     this.context =
         new RealCall.Context(
             admission, workers, codec, crashFiles, settings.listener(), new AtomicLong(1));
@@ -160,7 +163,8 @@ public final class Isolator implements AutoCloseable {
     return new CallLimits(
         callTimeout == null ? 0 : callTimeout.toNanos(),
         settings.maxNativeMemoryBytes(),
-        settings.cpuSeconds());
+        settings.cpuSeconds(),
+        settings.maxResultBytes());
   }
 
   // For tests and diagnostics.
@@ -193,20 +197,16 @@ public final class Isolator implements AutoCloseable {
     long cpuSeconds;
     List<String> jvmOptions = List.of();
     boolean forwardChildOutput = true;
+    ObjectInputFilter resultFilter;
+    long maxResultBytes = IsolatorSettings.DEFAULT_MAX_RESULT_BYTES;
+    long maxOutputBytes = IsolatorSettings.DEFAULT_MAX_OUTPUT_BYTES;
     int keepCrashReports = 10;
     Path crashDirectory;
     int preforkedChildren = 2;
     int maxConcurrentCalls = Math.max(2, Runtime.getRuntime().availableProcessors());
     int maxQueuedCalls = 10_000;
     CallListener listener;
-    Duration startTimeout = IsolatorSettings.DEFAULT_START_TIMEOUT;
-    long recycleAtHeapBytes = IsolatorSettings.DEFAULT_RECYCLE_AT_HEAP_BYTES;
-    long recycleAfterCalls = IsolatorSettings.DEFAULT_RECYCLE_AFTER_CALLS;
-    String workerMainClass = WorkerLaunch.MAIN_CLASS;
-    List<String> workerArguments = List.of();
-    Duration childSetupLimit = IsolatorSettings.DEFAULT_CHILD_SETUP_LIMIT;
-    Duration childStuckAfter = IsolatorSettings.DEFAULT_CHILD_STUCK_AFTER;
-    int childLingerMillis = 1;
+    final TestSeams seams = new TestSeams();
 
     private Builder() {}
 
@@ -284,12 +284,52 @@ public final class Isolator implements AutoCloseable {
 
     /**
      * Whether each child's standard output and error are copied to the caller's {@code System.out}
-     * and {@code System.err}, line by line, each line prefixed with {@code [isolate child <pid>]}.
-     * Default: true. The last 64 KiB of each are kept on every {@link MemIsolateException} either
-     * way.
+     * and {@code System.err}, line by line (a longer line in pieces of 64 KiB), each line prefixed
+     * with {@code [isolate child <pid>]}. Default: true. The last 64 KiB of each are kept on every
+     * {@link MemIsolateException} either way.
      */
     public Builder forwardChildOutput(boolean forward) {
       this.forwardChildOutput = forward;
+      return this;
+    }
+
+    /**
+     * Which classes a child's value (and anything in it) may be decoded into in the caller: the
+     * filter sees each class before any instance of it is made and before it is initialized, and
+     * its limits (depth, array length, references, bytes) apply. {@code ALLOWED} and {@code
+     * REJECTED} are final; {@code UNDECIDED} leaves the class to the default, which allows the
+     * JDK's value and collection types and the classes this isolator has sent in callables. A class
+     * rejected fails the call with {@link Reason#DESERIALIZATION_FAILED} naming it and the pattern
+     * that would allow it, and no code of it runs here; a thrown exception of a rejected class
+     * comes back as a {@link RemoteThrowable}. Default: the {@code isolate.resultFilter} system
+     * property as a pattern ({@link java.io.ObjectInputFilter.Config#createFilter}), else the
+     * JVM-wide serial filter, else the default alone.
+     */
+    public Builder resultFilter(ObjectInputFilter filter) {
+      this.resultFilter = Objects.requireNonNull(filter, "filter");
+      return this;
+    }
+
+    /**
+     * The largest value a child may send back: past it the child is killed and the call fails with
+     * {@link Reason#RESULT_TOO_LARGE}. The caller holds at most about this much per call in flight,
+     * whatever a child writes. Default: 128 MiB.
+     *
+     * @throws IllegalArgumentException below 1 KiB or above 1 GiB
+     */
+    public Builder maxResultBytes(long bytes) {
+      this.maxResultBytes = IsolatorSettings.checkedBound("maxResultBytes", bytes);
+      return this;
+    }
+
+    /**
+     * How much of each of a child's standard output and standard error, per call, is kept and
+     * forwarded; past it the rest is dropped, and one line says how much. Default: 16 MiB.
+     *
+     * @throws IllegalArgumentException below 1 KiB or above 1 GiB
+     */
+    public Builder maxOutputBytes(long bytes) {
+      this.maxOutputBytes = IsolatorSettings.checkedBound("maxOutputBytes", bytes);
       return this;
     }
 
@@ -301,10 +341,8 @@ public final class Isolator implements AutoCloseable {
      * @throws IllegalArgumentException if {@code count} is negative
      */
     public Builder keepCrashReports(int count) {
-      if (count < 0) {
-        throw new IllegalArgumentException("keepCrashReports must not be negative, got " + count);
-      }
-      this.keepCrashReports = count;
+      this.keepCrashReports =
+          IsolatorSettings.checkedCount("keepCrashReports", count, 0, Integer.MAX_VALUE);
       return this;
     }
 
@@ -331,11 +369,7 @@ public final class Isolator implements AutoCloseable {
      * @throws IllegalArgumentException if {@code count} is negative or above 64
      */
     public Builder preforkedChildren(int count) {
-      if (count < 0 || count > 64) {
-        throw new IllegalArgumentException(
-            "preforkedChildren must be between 0 and 64, got " + count);
-      }
-      this.preforkedChildren = count;
+      this.preforkedChildren = IsolatorSettings.checkedCount("preforkedChildren", count, 0, 64);
       return this;
     }
 
@@ -347,10 +381,8 @@ public final class Isolator implements AutoCloseable {
      * @throws IllegalArgumentException if {@code count} is below 1
      */
     public Builder maxConcurrentCalls(int count) {
-      if (count < 1) {
-        throw new IllegalArgumentException("maxConcurrentCalls must be at least 1, got " + count);
-      }
-      this.maxConcurrentCalls = count;
+      this.maxConcurrentCalls =
+          IsolatorSettings.checkedCount("maxConcurrentCalls", count, 1, Integer.MAX_VALUE);
       return this;
     }
 
@@ -362,10 +394,8 @@ public final class Isolator implements AutoCloseable {
      * @throws IllegalArgumentException if {@code count} is negative
      */
     public Builder maxQueuedCalls(int count) {
-      if (count < 0) {
-        throw new IllegalArgumentException("maxQueuedCalls must not be negative, got " + count);
-      }
-      this.maxQueuedCalls = count;
+      this.maxQueuedCalls =
+          IsolatorSettings.checkedCount("maxQueuedCalls", count, 0, Integer.MAX_VALUE);
       return this;
     }
 
@@ -381,42 +411,9 @@ public final class Isolator implements AutoCloseable {
       return this;
     }
 
-    /** For tests: a worker main class, with its arguments, that wraps the real system calls. */
-    Builder workerMain(String mainClass, String... arguments) {
-      this.workerMainClass = Objects.requireNonNull(mainClass, "mainClass");
-      this.workerArguments = List.of(arguments);
-      return this;
-    }
-
-    /** How long the first call waits for the worker image to start. Default: 60 seconds. */
-    Builder startTimeout(Duration value) {
-      this.startTimeout = Objects.requireNonNull(value, "value");
-      return this;
-    }
-
-    /**
-     * For tests: the worker heap use at which a successor is started. Default: half the reserve.
-     */
-    Builder recycleAtHeapBytes(long bytes) {
-      this.recycleAtHeapBytes = bytes;
-      return this;
-    }
-
-    /** For tests: the number of calls after which a successor is started. Default: 10 000. */
-    Builder recycleAfterCalls(long calls) {
-      this.recycleAfterCalls = calls;
-      return this;
-    }
-
-    /** For tests: the set-up limit of a child (see {@link #childSetupLimit}). Default: 30 s. */
-    Builder childSetupLimit(Duration value) {
-      this.childSetupLimit = Objects.requireNonNull(value, "value");
-      return this;
-    }
-
-    /** For tests: how long on a lock makes a child stuck. Default: 5 s. */
-    Builder childStuckAfter(Duration value) {
-      this.childStuckAfter = Objects.requireNonNull(value, "value");
+    /** For tests: adjusts the seams that only tests set (see {@link TestSeams}). */
+    Builder seams(java.util.function.Consumer<TestSeams> adjust) {
+      adjust.accept(seams);
       return this;
     }
 

@@ -2,6 +2,7 @@ package dev.isolate;
 
 import dev.isolate.internal.wire.WorkerSettings;
 import java.io.IOException;
+import java.io.ObjectInputFilter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +23,9 @@ record IsolatorSettings(
     long cpuSeconds,
     List<String> jvmOptions,
     boolean forwardChildOutput,
+    ObjectInputFilter resultFilter,
+    long maxResultBytes,
+    long maxOutputBytes,
     int keepCrashReports,
     Path crashDirectory,
     int preforkedChildren,
@@ -61,6 +65,11 @@ record IsolatorSettings(
 
   static final long DEFAULT_HEAP_BYTES = 512 * MIB;
 
+  /** Room for a 64 MiB byte array and its encoding, well inside a 256 MiB caller's heap. */
+  static final long DEFAULT_MAX_RESULT_BYTES = 128 * MIB;
+
+  static final long DEFAULT_MAX_OUTPUT_BYTES = 16 * MIB;
+
   /** How long the first call waits for the worker image to start. */
   static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
 
@@ -93,20 +102,23 @@ record IsolatorSettings(
             builder.cpuSeconds,
             builder.jvmOptions,
             builder.forwardChildOutput,
+            builder.resultFilter,
+            builder.maxResultBytes,
+            builder.maxOutputBytes,
             builder.keepCrashReports,
             builder.crashDirectory,
             builder.preforkedChildren,
             builder.maxConcurrentCalls,
             builder.maxQueuedCalls,
             builder.listener,
-            builder.startTimeout,
-            builder.recycleAtHeapBytes,
-            builder.recycleAfterCalls,
-            builder.workerMainClass,
-            builder.workerArguments,
-            builder.childSetupLimit,
-            builder.childStuckAfter,
-            builder.childLingerMillis)
+            builder.seams.startTimeout,
+            builder.seams.recycleAtHeapBytes,
+            builder.seams.recycleAfterCalls,
+            builder.seams.workerMainClass,
+            builder.seams.workerArguments,
+            builder.seams.childSetupLimit,
+            builder.seams.childStuckAfter,
+            builder.seams.childLingerMillis)
         .checkedTogether();
   }
 
@@ -118,7 +130,11 @@ record IsolatorSettings(
   /** What the worker image is told in its first frame. */
   WorkerSettings worker() {
     return new WorkerSettings(
-        preforkedChildren, childSetupLimit.toNanos(), childStuckAfter.toNanos(), childLingerMillis);
+        preforkedChildren,
+        childSetupLimit.toNanos(),
+        childStuckAfter.toNanos(),
+        childLingerMillis,
+        maxOutputBytes);
   }
 
   /**
@@ -142,6 +158,29 @@ record IsolatorSettings(
       throw new UncheckedIOException(
           "cannot create the isolator's temporary directory: " + e.getMessage(), e);
     }
+  }
+
+  /** A count between {@code min} and {@code max}, checked. */
+  static int checkedCount(String setting, int count, int min, int max) {
+    if (count < min || count > max) {
+      throw new IllegalArgumentException(
+          setting
+              + (max == Integer.MAX_VALUE
+                  ? (min == 0 ? " must not be negative" : " must be at least " + min)
+                  : " must be between " + min + " and " + max)
+              + ", got "
+              + count);
+    }
+    return count;
+  }
+
+  /** A byte bound between 1 KiB and 1 GiB, checked. */
+  static long checkedBound(String setting, long bytes) {
+    if (bytes < 1024 || bytes > 1024 * MIB) {
+      throw new IllegalArgumentException(
+          setting + " must be between 1 KiB (1024) and 1 GiB (1073741824), got " + bytes);
+    }
+    return bytes;
   }
 
   /** A per-call timeout, checked. */

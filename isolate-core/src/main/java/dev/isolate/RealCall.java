@@ -231,8 +231,10 @@ final class RealCall implements CallEvents {
         Object value = context.codec().decode(returned.result());
         observation.resolved(null, last);
         return value;
-      } catch (RuntimeException | LinkageError e) {
-        Failure failure = Classification.undecodable(returned.childPid(), returned.result(), e);
+      } catch (CallerCodec.Undecodable e) {
+        Failure failure =
+            Classification.undecodable(
+                returned.childPid(), returned.result(), e.getMessage(), e.getCause());
         failure.output(last.output().stdoutTail(), last.output().stderrTail());
         throw observed(failure, last);
       }
@@ -242,7 +244,9 @@ final class RealCall implements CallEvents {
 
   private MemIsolateException observed(Failure failure, CallOutcome last) {
     if (failure.causeChain() != null) {
-      failure.cause(new ThrowableRebuilder(context.codec().loader()).rebuild(failure.causeChain()));
+      failure.cause(
+          new ThrowableRebuilder(context.codec().loader(), context.codec().policy())
+              .rebuild(failure.causeChain()));
     }
     MemIsolateException exception = MemIsolateException.of(failure);
     observation.resolved(exception, last);

@@ -30,12 +30,20 @@ public enum Reason {
   // EXECUTED
   /** The callable returned, but its result could not be serialized in the child. */
   SERIALIZATION_FAILED(Category.EXECUTED),
-  /** The callable returned, but its result could not be deserialized in the caller. */
+  /**
+   * The callable returned, but its result could not be deserialized in the caller: a class the
+   * result filter rejects, a value deeper or larger than its limits, or bytes that are not a value.
+   */
   DESERIALIZATION_FAILED(Category.EXECUTED),
   /** The callable returned, but the child could not write its result to the pipe. */
   CHILD_PIPE_WRITE_FAILED(Category.EXECUTED),
   /** The callable threw; the exception is the cause. */
   CALLABLE_THREW(Category.EXECUTED),
+  /**
+   * The child sent back more than {@code maxResultBytes} and was killed: a value that large, or a
+   * child writing without end.
+   */
+  RESULT_TOO_LARGE(Category.EXECUTED),
 
   // STATUS_UNKNOWN
   /** The worker image could not close its copy of the child's pipe ends after forking. */
@@ -73,7 +81,13 @@ public enum Reason {
   /** The worker image died while the call was in flight; its child was killed with it. */
   WORKER_DIED(Category.STATUS_UNKNOWN),
   /** The thread waiting in {@code execute} was interrupted; the child was killed. */
-  CANCELLED(Category.STATUS_UNKNOWN);
+  CANCELLED(Category.STATUS_UNKNOWN),
+  /**
+   * The child wrote on its result pipe what no child of this library writes (a record out of order,
+   * of an unknown kind or an impossible length): native code gone wrong, or exploited. It was
+   * killed; the callable may have run.
+   */
+  MALFORMED_RESULT(Category.STATUS_UNKNOWN);
 
   private final Category category;
 

@@ -11,6 +11,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -26,6 +31,9 @@ final class WorkerSupervisor {
   private static final int START_FAILURES_BEFORE_BACKOFF = 3;
 
   private static final Duration MAX_START_BACKOFF = Duration.ofMinutes(1);
+
+  /** How often the watchdog looks at the worker images: the slack on a caller-kept deadline. */
+  private static final long WATCH_MILLIS = 100;
 
   private final IsolatorSettings settings;
   private final Path workDirectory;
@@ -45,6 +53,9 @@ final class WorkerSupervisor {
 
   private long successorLaunchedAt;
 
+  /** Every worker image not known to have exited: what the watchdog looks at. */
+  private final Set<WorkerProcess> watched = ConcurrentHashMap.newKeySet();
+
   /** Replaced worker images finishing their calls in flight; stopped by close(). */
   private final List<WorkerProcess> retired = new ArrayList<>();
 
@@ -54,10 +65,24 @@ final class WorkerSupervisor {
   private long noStartBefore;
   private volatile boolean closed;
 
+  /**
+   * Keeps, from the caller's side, what the worker images are to keep: each call's deadline, and a
+   * heartbeat. A worker image that is stopped, wedged or taken over cannot hold a call past them:
+   * it is killed, and its calls end.
+   */
+  private final ScheduledExecutorService watchdog =
+      Executors.newSingleThreadScheduledExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "isolate-watchdog");
+            thread.setDaemon(true);
+            return thread;
+          });
+
   WorkerSupervisor(IsolatorSettings settings, Path workDirectory, Path crashDirectory) {
     this.settings = settings;
     this.workDirectory = workDirectory;
     this.crashDirectory = crashDirectory;
+    watchdog.scheduleWithFixedDelay(this::watch, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
     synchronized (lock) {
       try {
         serving = launch();
@@ -251,9 +276,27 @@ final class WorkerSupervisor {
               settings.workerMainClass(),
               settings.workerArguments());
       launched.incrementAndGet();
-      return WorkerProcess.start(command, settings.worker(), settings.forwardChildOutput());
+      WorkerProcess worker =
+          WorkerProcess.start(command, settings.worker(), settings.forwardChildOutput());
+      watched.removeIf(WorkerProcess::exited);
+      watched.add(worker);
+      return worker;
     } catch (IOException e) {
       throw new WorkerStartException("could not start the worker image: " + e.getMessage(), e);
+    }
+  }
+
+  /** One look at every worker image; never blocks (it does not take {@link #lock}). */
+  private void watch() {
+    long now = System.nanoTime();
+    try {
+      for (WorkerProcess worker : watched) {
+        worker.watch(now);
+      }
+    } catch (RuntimeException e) {
+      // A watchdog that dies keeps nothing: report and go on.
+      Thread current = Thread.currentThread();
+      current.getUncaughtExceptionHandler().uncaughtException(current, e);
     }
   }
 
@@ -277,6 +320,8 @@ final class WorkerSupervisor {
         process.close(CLOSE_GRACE);
       }
     }
+    watchdog.shutdownNow();
+    watched.clear();
     deleteWorkFiles();
   }
 

@@ -8,6 +8,7 @@ import com.esotericsoftware.kryo.KryoSerializable;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import dev.isolate.posix.Signals;
+import java.io.ObjectInputFilter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +33,11 @@ class ClassificationIT {
 
   @BeforeAll
   static void startWorker() {
-    isolator = Isolator.builder().maxHeapBytes(64L * 1024 * 1024).build();
+    isolator =
+        Isolator.builder()
+            .maxHeapBytes(64L * 1024 * 1024)
+            .resultFilter(ObjectInputFilter.Config.createFilter("dev.isolate.**"))
+            .build();
   }
 
   @AfterAll

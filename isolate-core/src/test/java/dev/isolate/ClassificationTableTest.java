@@ -37,7 +37,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ClassificationTableTest {
   private static final int PID = 4242;
   private static final ChildOutput OUTPUT = new ChildOutput("out", "the last line");
-  private static final CallLimits NO_LIMITS = new CallLimits(0, 0, 0);
+  private static final CallLimits NO_LIMITS = new CallLimits(0, 0, 0, 1 << 20);
 
   /**
    * Reasons not in the table: two the isolator decides before any facts exist ({@code ReasonTest}
@@ -167,19 +167,19 @@ class ClassificationTableTest {
         row(
             Reason.TIMED_OUT,
             exitedBy(WaitStatus.ofSignal(Signals.SIGKILL, false), started(r -> {}), true, false),
-            new CallLimits(500_000_000, 0, 0),
+            new CallLimits(500_000_000, 0, 0, 1 << 20),
             null,
             f -> assertThat(f.timeout()).hasMillis(500)),
         row(
             Reason.CPU_TIME_LIMIT_EXCEEDED,
             exitedBy(WaitStatus.ofSignal(Signals.SIGXCPU, false), started(r -> {}), false, false),
-            new CallLimits(0, 0, 1),
+            new CallLimits(0, 0, 1, 1 << 20),
             null,
             f -> assertThat(f.message()).contains("CPU-time limit of 1 s")),
         row(
             Reason.NATIVE_MEMORY_LIMIT_EXCEEDED,
             exitedBy(WaitStatus.ofSignal(Signals.SIGABRT, false), started(r -> {}), false, false),
-            new CallLimits(0, 256L << 20, 0),
+            new CallLimits(0, 256L << 20, 0, 1 << 20),
             outOfNative,
             f -> assertThat(f.message()).contains("native memory limit of 256 MiB")),
         row(
@@ -188,6 +188,28 @@ class ClassificationTableTest {
             NO_LIMITS,
             null,
             f -> assertThat(f.message()).contains("child 4242 was killed with it")),
+        row(
+            Reason.RESULT_TOO_LARGE,
+            new CallOutcome.ChildExited(
+                PID,
+                WaitStatus.ofSignal(Signals.SIGKILL, false),
+                false,
+                false,
+                false,
+                true,
+                1_000_000,
+                new CallOutcome.Usage(10, 1024),
+                started(r -> r.value(1, 2, 3)),
+                OUTPUT),
+            NO_LIMITS,
+            null,
+            f -> assertThat(f.message()).contains("more than 1 MiB (maxResultBytes)")),
+        row(
+            Reason.MALFORMED_RESULT,
+            exitedBy(WaitStatus.ofSignal(Signals.SIGKILL, false), malformed(), false, true),
+            NO_LIMITS,
+            null,
+            f -> assertThat(f.message()).contains("a second CALLABLE_STARTING")),
         row(
             Reason.CANCELLED,
             exitedBy(WaitStatus.ofSignal(Signals.SIGKILL, false), started(r -> {}), false, true),
@@ -224,12 +246,28 @@ class ClassificationTableTest {
   void aValueThatCannotBeDecodedIsDeserializationFailedWithItsCause() {
     ResultStream value = started(r -> r.value(1, 2, 3));
     IllegalArgumentException why = new IllegalArgumentException("Unable to find class: x.Y");
-    Failure failure = Classification.undecodable(PID, value, why);
+    Failure failure = Classification.undecodable(PID, value, why.toString(), why);
     assertThat(failure.reason()).isEqualTo(Reason.DESERIALIZATION_FAILED);
     assertThat(failure.cause()).isSameAs(why);
     assertThat(failure.message()).contains("its result (3 bytes)").contains("x.Y");
     assertThat(MemIsolateException.of(failure))
         .isExactlyInstanceOf(CallableExecutedException.class);
+  }
+
+  @Test
+  void aCallTheWorkerImageDidNotEndPastItsDeadlineTimedOutInTheCaller() {
+    Classification.Verdict verdict =
+        Classification.classify(
+            new CallOutcome.DeadlinePassed(77, PID, 3_000_000_000L, 4_600_000_000L, OUTPUT),
+            NO_LIMITS,
+            null);
+    Failure failure = ((Classification.Failed) verdict).failure();
+    assertThat(failure.reason()).isEqualTo(Reason.TIMED_OUT);
+    assertThat(failure.timeout()).hasSeconds(3);
+    assertThat(failure.elapsed()).hasMillis(4600);
+    assertThat(failure.message())
+        .contains("had not ended it 4600 ms after it was sent")
+        .contains("killed the worker image");
   }
 
   @Test
@@ -275,6 +313,7 @@ class ClassificationTableTest {
         atDeadline,
         false,
         cancelled,
+        false,
         1_000_000,
         new CallOutcome.Usage(1500, 1024),
         result,
@@ -288,6 +327,16 @@ class ClassificationTableTest {
           ChildRecord.writeSetupFailed(payload, step, errno);
           r.record(ChildRecord.SETUP_FAILED, payload);
         });
+  }
+
+  /** A stream that went wrong: what a child that writes to its own result pipe sends. */
+  private static ResultStream malformed() {
+    Records records = new Records();
+    records.record(ChildRecord.CALLABLE_STARTING, new byte[0]);
+    records.record(ChildRecord.CALLABLE_STARTING, new byte[0]);
+    ResultStream result = new ResultStream(Long.MAX_VALUE);
+    result.append(records.bytes.toByteArray());
+    return result;
   }
 
   private static ResultStream started(Consumer<Records> more) {

@@ -147,7 +147,7 @@ class ConcurrencyLimitIT {
     Path gate = temp.resolve("start");
     try (Isolator isolator =
         Isolator.builder()
-            .workerMain(GatedWorkerMain.class.getName(), gate.toString())
+            .seams(seams -> seams.workerMain(GatedWorkerMain.class.getName(), gate.toString()))
             .forwardChildOutput(false)
             .build()) {
       // The worker image cannot get ready before the gate opens, which happens only after submit

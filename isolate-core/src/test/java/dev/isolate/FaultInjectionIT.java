@@ -40,7 +40,10 @@ class FaultInjectionIT {
       throws Exception {
     try (Isolator isolator =
         Isolator.builder()
-            .workerMain(FaultyWorkerMain.class.getName(), call + ":" + errno + ":" + side)
+            .seams(
+                seams ->
+                    seams.workerMain(
+                        FaultyWorkerMain.class.getName(), call + ":" + errno + ":" + side))
             // Each call forks its child, so that the fault lands in the call's own path; a spare
             // that fails its set-up is discarded before it has a call (PreforkedPoolIT).
             .preforkedChildren(0)
@@ -71,7 +74,9 @@ class FaultInjectionIT {
   @Test
   void aChildStuckOnALockBeforeItsCallableIsReplacedAndTheCallSucceeds() throws Exception {
     try (Isolator isolator =
-        faulty("prctl:-2:child").childStuckAfter(Duration.ofMillis(500)).build()) {
+        faulty("prctl:-2:child")
+            .seams(seams -> seams.childStuckAfter = Duration.ofMillis(500))
+            .build()) {
       // The first child sleeps on a lock in prctl(), before its callable, as a child forked while a
       // HotSpot thread held a lock does. It is taken for stuck, killed, and the call goes to a new
       // child.
@@ -85,7 +90,9 @@ class FaultInjectionIT {
   @Test
   void aChildThatNeverReachesItsCallableTwiceIsReportedAsNotRun() throws Exception {
     try (Isolator isolator =
-        faulty("prctl:-1:children").childSetupLimit(Duration.ofSeconds(1)).build()) {
+        faulty("prctl:-1:children")
+            .seams(seams -> seams.childSetupLimit = Duration.ofSeconds(1))
+            .build()) {
       long start = System.nanoTime();
       // Every child hangs in prctl() (asleep in poll, not on a lock): each is killed at the setup
       // limit.
@@ -100,7 +107,7 @@ class FaultInjectionIT {
 
   private static Isolator.Builder faulty(String fault) {
     return Isolator.builder()
-        .workerMain(FaultyWorkerMain.class.getName(), fault)
+        .seams(seams -> seams.workerMain(FaultyWorkerMain.class.getName(), fault))
         .preforkedChildren(0);
   }
 }

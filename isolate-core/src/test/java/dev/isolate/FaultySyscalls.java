@@ -224,4 +224,21 @@ final class FaultySyscalls implements Syscalls {
   public int getppid() {
     return real.getppid();
   }
+
+  @Override
+  public int gettid() {
+    return real.gettid();
+  }
+
+  @Override
+  public void setChildSubreaper() throws SyscallException {
+    maybeFail("subreaper", -1);
+    real.setChildSubreaper();
+  }
+
+  @Override
+  public void newProcessGroup() throws SyscallException {
+    maybeFail("setpgid", -1);
+    real.newProcessGroup();
+  }
 }

@@ -35,6 +35,7 @@ class ReasonTest {
     "DESERIALIZATION_FAILED, CallableExecutedException, false",
     "CHILD_PIPE_WRITE_FAILED, CallableExecutedException, false",
     "CALLABLE_THREW, CallableExecutedException, false",
+    "RESULT_TOO_LARGE, CallableExecutedException, false",
     "PARENT_PIPE_CLOSE_FAILED, CallableStatusUnknownException, false",
     "WAIT_FAILED, CallableStatusUnknownException, false",
     "PARENT_PIPE_READ_FAILED, CallableStatusUnknownException, false",
@@ -47,6 +48,7 @@ class ReasonTest {
     "NATIVE_MEMORY_LIMIT_EXCEEDED, CallableStatusUnknownException, false",
     "WORKER_DIED, CallableStatusUnknownException, false",
     "CANCELLED, CallableStatusUnknownException, false",
+    "MALFORMED_RESULT, CallableStatusUnknownException, false",
   })
   void aReasonIsThrownAsTheExceptionOfItsCategory(
       Reason reason, String exceptionClass, boolean safeToRetry) {

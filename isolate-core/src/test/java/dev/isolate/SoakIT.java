@@ -47,7 +47,7 @@ class SoakIT {
     try (Isolator isolator =
         Isolator.builder()
             .timeout(Duration.ofSeconds(60))
-            .recycleAfterCalls(RECYCLE_AFTER_CALLS)
+            .seams(seams -> seams.recycleAfterCalls = RECYCLE_AFTER_CALLS)
             .forwardChildOutput(false)
             .build()) {
       isolator.execute(() -> 0);

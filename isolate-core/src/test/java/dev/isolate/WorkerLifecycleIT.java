@@ -25,7 +25,10 @@ class WorkerLifecycleIT {
   void aWorkerImageIsReplacedBetweenCallsWithoutFailingOrDisturbingOne() throws Exception {
     // Recycle as soon as possible: every worker image is replaced once its successor is warm.
     try (Isolator isolator =
-        Isolator.builder().recycleAtHeapBytes(1).forwardChildOutput(false).build()) {
+        Isolator.builder()
+            .seams(seams -> seams.recycleAtHeapBytes = 1)
+            .forwardChildOutput(false)
+            .build()) {
       Set<Long> workers = new HashSet<>();
       List<CompletableFuture<Void>> callers = new ArrayList<>();
       long[] slowestNanos = new long[2];

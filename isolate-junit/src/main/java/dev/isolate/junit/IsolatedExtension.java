@@ -5,6 +5,7 @@ import dev.isolate.IsolatedCallable;
 import dev.isolate.Isolator;
 import dev.isolate.MemIsolateException;
 import dev.isolate.Reason;
+import java.io.ObjectInputFilter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.time.Duration;
@@ -22,6 +23,16 @@ import org.junit.platform.commons.support.AnnotationSupport;
 public final class IsolatedExtension implements InvocationInterceptor {
   /** Made by JUnit, for the {@code @ExtendWith} on {@link Isolated}. */
   public IsolatedExtension() {}
+
+  /**
+   * A failed assertion of JUnit, AssertJ or Hamcrest comes back as its own class with its message
+   * (which holds the expected and actual values), so that build tools report it as a failure, not
+   * an error; an exception of a class the default filter does not allow comes back as a {@link
+   * dev.isolate.RemoteThrowable}, with its class name, message and stack.
+   */
+  private static final ObjectInputFilter TEST_FRAMEWORK_EXCEPTIONS =
+      ObjectInputFilter.Config.createFilter(
+          "org.opentest4j.**;org.junit.**;org.assertj.**;org.hamcrest.**");
 
   private static final ExtensionContext.Namespace NAMESPACE =
       ExtensionContext.Namespace.create(IsolatedExtension.class);
@@ -132,7 +143,7 @@ public final class IsolatedExtension implements InvocationInterceptor {
     return store.getOrComputeIfAbsent(
         "isolator-" + maxHeapMebibytes,
         key -> {
-          Isolator.Builder builder = Isolator.builder();
+          Isolator.Builder builder = Isolator.builder().resultFilter(TEST_FRAMEWORK_EXCEPTIONS);
           if (maxHeapMebibytes > 0) {
             builder.maxHeapBytes(maxHeapMebibytes << 20);
           }

@@ -57,6 +57,11 @@ class IsolatedExtensionIT {
     }
 
     @Test
+    void failsAnAssertJAssertion() {
+      org.assertj.core.api.Assertions.assertThat(1 + 1).as("sum").isEqualTo(3);
+    }
+
+    @Test
     void throwsAnException() {
       throw new IllegalStateException("broken in the child");
     }
@@ -114,12 +119,17 @@ class IsolatedExtensionIT {
   void eachOutcomeIsReportedAsWhatItIsAndTheSuiteGoesOn() {
     Map<String, TestExecutionResult> results = results(Outcomes.class);
 
-    assertThat(results).hasSize(7);
+    assertThat(results).hasSize(8);
     assertThat(results.get("passes()").getStatus())
         .isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
     assertThat(thrown(results, "failsAnAssertion()"))
         .isInstanceOf(AssertionFailedError.class)
         .hasMessage("arithmetic ==> expected: <3> but was: <2>");
+    // AssertJ throws opentest4j's error when opentest4j is there, as under JUnit 5 and 6.
+    assertThat(thrown(results, "failsAnAssertJAssertion()"))
+        .isInstanceOf(AssertionFailedError.class)
+        .hasMessageContaining("[sum]")
+        .hasMessageContaining("expected: 3");
     Throwable threw = thrown(results, "throwsAnException()");
     assertThat(threw).isInstanceOf(IllegalStateException.class).hasMessage("broken in the child");
     assertThat(threw.getStackTrace())

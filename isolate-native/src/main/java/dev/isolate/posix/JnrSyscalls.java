@@ -60,6 +60,11 @@ final class JnrSyscalls implements Syscalls {
     @IgnoreError
     int getppid();
 
+    int setpgid(int pid, int pgid);
+
+    @IgnoreError
+    long syscall(long number);
+
     @IgnoreError
     String strerror(int errno);
   }
@@ -77,6 +82,12 @@ final class JnrSyscalls implements Syscalls {
   private static final int RU_STIME = 16;
   private static final int RU_MAXRSS = 32;
   private static final int PR_SET_PDEATHSIG = 1;
+  private static final int PR_SET_CHILD_SUBREAPER = 36;
+
+  /** {@code SYS_gettid}: glibc 2.30 has gettid(), but older ones do not. */
+  private static final long SYS_GETTID =
+      Platform.getNativePlatform().getCPU() == Platform.CPU.AARCH64 ? 178 : 186;
+
   private static final Object LOADED = load();
 
   /**
@@ -332,6 +343,25 @@ final class JnrSyscalls implements Syscalls {
   @Override
   public int getpid() {
     return libc.getpid();
+  }
+
+  @Override
+  public void setChildSubreaper() throws SyscallException {
+    if (libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
+      throw failure("prctl(PR_SET_CHILD_SUBREAPER)");
+    }
+  }
+
+  @Override
+  public void newProcessGroup() throws SyscallException {
+    if (libc.setpgid(0, 0) != 0) {
+      throw failure("setpgid");
+    }
+  }
+
+  @Override
+  public int gettid() {
+    return (int) libc.syscall(SYS_GETTID);
   }
 
   @Override

@@ -133,6 +133,20 @@ public interface Syscalls {
   /** {@code getppid()}. */
   int getppid();
 
+  /** {@code gettid()}: the calling thread's id, which is the pid for a process's first thread. */
+  int gettid();
+
+  /**
+   * {@code prctl(PR_SET_CHILD_SUBREAPER, 1)}: orphaned descendants of this process are re-parented
+   * to it, not to init, so that it can find and end them.
+   */
+  void setChildSubreaper() throws SyscallException;
+
+  /**
+   * {@code setpgid(0, 0)}: this process leads a process group of its own, which its children join.
+   */
+  void newProcessGroup() throws SyscallException;
+
   /**
    * What {@link #waitpid} returned: the reaped pid, its wait status, the CPU time it used (user
    * plus system, in microseconds) and its peak resident set size in KiB. Usage is zero when nothing

@@ -19,6 +19,7 @@ public sealed interface CallOutcome {
       boolean killedAtDeadline,
       boolean killedInSetup,
       boolean killedOnCancel,
+      boolean resultTooLarge,
       long elapsedNanos,
       Usage usage,
       ResultStream result,
@@ -33,6 +34,7 @@ public sealed interface CallOutcome {
           exited.killedAtDeadline(),
           exited.killedInSetup(),
           exited.cancelled(),
+          exited.resultTooLarge(),
           elapsedNanos,
           new Usage(exited.cpuMillis(), exited.maxRssKiB()),
           result,
@@ -70,6 +72,14 @@ public sealed interface CallOutcome {
           output);
     }
   }
+
+  /**
+   * The worker image had not ended the call well past its timeout: the caller ended it, and killed
+   * the worker image, which had stopped doing its job.
+   */
+  record DeadlinePassed(
+      long workerPid, int childPid, long timeoutNanos, long elapsedNanos, ChildOutput output)
+      implements CallOutcome {}
 
   /** The worker image died with the call in flight. */
   record WorkerDied(long workerPid, String howItEnded, int childPid, ChildOutput output)

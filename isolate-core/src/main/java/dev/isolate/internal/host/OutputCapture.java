@@ -5,22 +5,31 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Keeps the last {@link #LIMIT} bytes of one output stream of a child (or of the worker image) and,
+ * Keeps the last {@link #TAIL} bytes of one output stream of a child (or of the worker image) and,
  * if asked, forwards it line by line with a prefix, so that lines of different children never
- * interleave mid-line.
+ * interleave mid-line. Bounded whatever the child writes: a line longer than {@link #LINE} is
+ * forwarded in pieces, and past {@code maxBytes} the rest is dropped and counted, and one line says
+ * how much.
  */
 final class OutputCapture {
-  static final int LIMIT = 64 * 1024;
+  static final int TAIL = 64 * 1024;
 
-  private final byte[] ring = new byte[LIMIT];
+  /** The longest line forwarded whole; a longer one goes in pieces of this size. */
+  static final int LINE = 64 * 1024;
+
+  private final byte[] ring = new byte[TAIL];
   private long total;
   private final PrintStream forwardTo;
+  private final long maxBytes;
   private volatile String prefix;
   private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+  private long dropped;
+  private boolean finished;
 
-  OutputCapture(PrintStream forwardTo, String prefix) {
+  OutputCapture(PrintStream forwardTo, String prefix, long maxBytes) {
     this.forwardTo = forwardTo;
     this.prefix = prefix;
+    this.maxBytes = maxBytes;
   }
 
   void prefix(String value) {
@@ -28,25 +37,44 @@ final class OutputCapture {
   }
 
   synchronized void append(byte[] bytes, int offset, int length) {
-    for (int i = 0; i < length; i++) {
-      ring[(int) (total++ % LIMIT)] = bytes[offset + i];
+    long room = Math.max(0, maxBytes - total);
+    int kept = (int) Math.min(length, room);
+    dropped += length - kept;
+    for (int i = 0; i < kept; i++) {
+      ring[(int) (total++ % TAIL)] = bytes[offset + i];
     }
     if (forwardTo != null) {
-      for (int i = 0; i < length; i++) {
+      for (int i = 0; i < kept; i++) {
         byte b = bytes[offset + i];
         if (b == '\n') {
           emitLine();
         } else {
           line.write(b);
+          if (line.size() == LINE) {
+            emitLine();
+          }
         }
       }
     }
   }
 
-  /** Forwards a last line that had no newline. */
+  /** Bytes that another party dropped before they got here: said in the last line. */
+  synchronized void droppedElsewhere(long bytes) {
+    dropped += bytes;
+  }
+
+  /** Forwards a last line that had no newline, and says how much was dropped. */
   synchronized void finish() {
+    if (finished) {
+      return;
+    }
+    finished = true;
     if (forwardTo != null && line.size() > 0) {
       emitLine();
+    }
+    if (forwardTo != null && dropped > 0) {
+      forwardTo.println(
+          prefix + "... " + dropped + " more bytes dropped (maxOutputBytes is " + maxBytes + ")");
     }
   }
 
@@ -56,11 +84,11 @@ final class OutputCapture {
   }
 
   synchronized String tail() {
-    int size = (int) Math.min(total, LIMIT);
+    int size = (int) Math.min(total, TAIL);
     byte[] copy = new byte[size];
-    int start = (int) ((total - size) % LIMIT);
+    int start = (int) ((total - size) % TAIL);
     for (int i = 0; i < size; i++) {
-      copy[i] = ring[(start + i) % LIMIT];
+      copy[i] = ring[(start + i) % TAIL];
     }
     return new String(copy, StandardCharsets.UTF_8);
   }

@@ -5,7 +5,6 @@ import dev.isolate.internal.wire.Frame;
 import dev.isolate.internal.wire.WorkerSettings;
 import dev.isolate.posix.Signals;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,23 +23,32 @@ import java.util.concurrent.TimeoutException;
  */
 public final class WorkerProcess implements FrameReader.Sink {
   /**
-   * How many shapes (classes, lambdas) one worker image prepares at most: each costs it heap that
-   * is never collected, and a caller that makes a new class per call must not fill it.
+   * How long a ready worker image may send nothing, not even a heartbeat (it sends one every
+   * second), before it is taken for stopped or wedged, killed and replaced.
    */
-  private static final int MAX_SHAPES = 10_000;
+  static final long UNRESPONSIVE_NANOS = 10_000_000_000L;
+
+  /**
+   * How long past a call's timeout the caller waits for the worker image to report the call's end
+   * (it kills the child at the deadline, and reports within milliseconds) before it ends the call
+   * itself and kills the worker image.
+   */
+  static final long DEADLINE_GRACE_NANOS = 1_500_000_000L;
 
   private final Process process;
   private final OutputStream toWorker;
   private final boolean forwardChildOutput;
+  private final long maxOutputBytes;
+  private volatile long lastFrameAt = System.nanoTime();
+  private volatile String killedBecause;
   private final Map<Long, InFlightCall> inFlight = new ConcurrentHashMap<>();
 
   /** Shapes sent in a PREPARE frame. Written under the toWorker lock. */
-  private final Set<String> announced = ConcurrentHashMap.newKeySet();
+  private final ShapeLedger shapes = new ShapeLedger();
 
   private final CompletableFuture<Integer> ready = new CompletableFuture<>();
-  private final OutputCapture workerStderr;
+  private final WorkerStderr stderr;
   private final Thread reader;
-  private final Thread stderrPump;
   private volatile boolean dead;
 
   /** Set by close(): unlike a retirement, which ends the process only once it is idle. */
@@ -68,18 +76,17 @@ public final class WorkerProcess implements FrameReader.Sink {
 
   private volatile String howItEnded;
 
-  private WorkerProcess(Process process, boolean forwardChildOutput) {
+  private WorkerProcess(Process process, WorkerSettings settings, boolean forwardChildOutput) {
     this.process = process;
     this.forwardChildOutput = forwardChildOutput;
+    this.maxOutputBytes = settings.maxOutputBytes();
     this.toWorker = process.getOutputStream();
-    this.workerStderr = new OutputCapture(System.err, "[isolate worker " + process.pid() + "] ");
+    this.stderr = new WorkerStderr(process, settings.maxOutputBytes());
     this.reader =
         new Thread(
             new FrameReader(process.getInputStream(), this),
             "isolate-worker-" + process.pid() + "-frames");
-    this.stderrPump = new Thread(this::pumpStderr, "isolate-worker-" + process.pid() + "-stderr");
     reader.setDaemon(true);
-    stderrPump.setDaemon(true);
   }
 
   /**
@@ -90,9 +97,9 @@ public final class WorkerProcess implements FrameReader.Sink {
       List<String> command, WorkerSettings settings, boolean forwardChildOutput)
       throws IOException {
     Process process = new ProcessBuilder(command).start();
-    WorkerProcess worker = new WorkerProcess(process, forwardChildOutput);
+    WorkerProcess worker = new WorkerProcess(process, settings, forwardChildOutput);
     worker.reader.start();
-    worker.stderrPump.start();
+    worker.stderr.start();
     try {
       synchronized (worker.toWorker) {
         worker.toWorker.write(new Frame.Configure(settings).encode());
@@ -136,7 +143,7 @@ public final class WorkerProcess implements FrameReader.Sink {
               + ") "
               + howItEnded
               + " before it was ready"
-              + stderrSuffix());
+              + stderr.suffix());
     }
     return new WorkerStartException(
         "the worker image (pid "
@@ -144,12 +151,7 @@ public final class WorkerProcess implements FrameReader.Sink {
             + ") was not ready after "
             + waited.toMillis()
             + " ms and was stopped"
-            + stderrSuffix());
-  }
-
-  private String stderrSuffix() {
-    String tail = workerStderr.tail().strip();
-    return tail.isEmpty() ? "; it wrote nothing to stderr" : "; its stderr said:\n" + tail;
+            + stderr.suffix());
   }
 
   /** Whether it can take calls. */
@@ -185,7 +187,14 @@ public final class WorkerProcess implements FrameReader.Sink {
    */
   public boolean call(
       long callId, CallLimits limits, byte[] callable, Set<String> shapes, CallEvents events) {
-    InFlightCall call = new InFlightCall(callId, forwardChildOutput, events);
+    InFlightCall call =
+        new InFlightCall(
+            callId,
+            limits.timeoutNanos(),
+            limits.maxResultBytes(),
+            maxOutputBytes,
+            forwardChildOutput,
+            events);
     synchronized (calls) {
       if (retiring) {
         return false;
@@ -199,10 +208,9 @@ public final class WorkerProcess implements FrameReader.Sink {
     }
     try {
       synchronized (toWorker) {
-        List<String> unannounced = unannounced(shapes);
-        if (!unannounced.isEmpty()) {
-          toWorker.write(new Frame.Prepare(unannounced).encode());
-          announced.addAll(unannounced);
+        List<String> fresh = this.shapes.announce(shapes);
+        if (!fresh.isEmpty()) {
+          toWorker.write(new Frame.Prepare(fresh).encode());
         }
         toWorker.write(new Frame.Call(callId, limits, callable).encode());
         toWorker.flush();
@@ -217,20 +225,6 @@ public final class WorkerProcess implements FrameReader.Sink {
   private void endUndelivered(InFlightCall call, String why) {
     inFlight.remove(call.callId);
     call.end(new CallOutcome.NotDelivered(pid(), why));
-  }
-
-  /** The shapes this worker image has not been told to prepare, at most {@link #MAX_SHAPES}. */
-  private List<String> unannounced(Set<String> shapes) {
-    List<String> unannounced = List.of();
-    for (String shape : shapes) {
-      if (!announced.contains(shape) && announced.size() + unannounced.size() < MAX_SHAPES) {
-        if (unannounced.isEmpty()) {
-          unannounced = new ArrayList<>();
-        }
-        unannounced.add(shape);
-      }
-    }
-    return unannounced;
   }
 
   /**
@@ -290,18 +284,76 @@ public final class WorkerProcess implements FrameReader.Sink {
     }
   }
 
+  /**
+   * Kills the child of a call in flight from a thread of its own: the reader, which finds the child
+   * misbehaving, must never wait on a write to the worker image.
+   */
+  private void cancelSoon(long callId) {
+    Thread canceller = new Thread(() -> cancel(callId), "isolate-worker-" + pid() + "-cancel");
+    canceller.setDaemon(true);
+    canceller.start();
+  }
+
+  /**
+   * Checks that the worker image does its job: a ready one that has sent nothing for {@link
+   * #UNRESPONSIVE_NANOS}, or has not ended a call {@link #DEADLINE_GRACE_NANOS} past its timeout,
+   * is killed, and its calls end. Called by the isolator's watchdog; never blocks.
+   */
+  public void watch(long now) {
+    if (dead || !ready.isDone()) {
+      return;
+    }
+    for (InFlightCall call : inFlight.values()) {
+      if (call.deadline != 0 && now - call.deadline - DEADLINE_GRACE_NANOS > 0) {
+        if (inFlight.remove(call.callId, call)) {
+          call.end(
+              new CallOutcome.DeadlinePassed(
+                  pid(),
+                  call.childPid,
+                  call.deadline - call.sentAt,
+                  call.elapsedNanos(),
+                  call.output()));
+        }
+        kill(
+            "had not ended call "
+                + call.callId
+                + " "
+                + DEADLINE_GRACE_NANOS / 1_000_000
+                + " ms past its timeout");
+      }
+    }
+    if (now - lastFrameAt > UNRESPONSIVE_NANOS) {
+      kill(
+          "sent nothing, not even its heartbeat, for "
+              + (now - lastFrameAt) / 1_000_000
+              + " ms (stopped or wedged)");
+    }
+  }
+
+  /**
+   * Kills the worker image, saying why; its calls in flight end as {@link CallOutcome.WorkerDied}.
+   */
+  private void kill(String why) {
+    if (killedBecause == null) {
+      killedBecause = why;
+    }
+    process.destroyForcibly();
+  }
+
   @Override
   public void ready(int workerPid) {
+    lastFrameAt = System.nanoTime();
     ready.complete(workerPid);
   }
 
   @Override
   public void preamble(byte[] bytes, int offset, int length) {
-    workerStderr.append(bytes, offset, length);
+    stderr.append(bytes, offset, length);
   }
 
   @Override
   public void frame(Frame frame) {
+    lastFrameAt = System.nanoTime();
     boolean last = frame instanceof Frame.Exited || frame instanceof Frame.Failed;
     InFlightCall call = last ? inFlight.remove(frame.callId()) : inFlight.get(frame.callId());
     if (call == null) {
@@ -311,10 +363,15 @@ public final class WorkerProcess implements FrameReader.Sink {
       call.started(started.childPid());
       heapUsedBytes = (started.workerHeapUsedKiB() & 0xFFFF_FFFFL) << 10;
     } else if (frame instanceof Frame.Stream stream) {
-      call.stream(stream);
-    } else if (frame instanceof Frame.OutputEnded) {
-      call.outputEnded();
+      if (call.stream(stream)) {
+        // The child wrote what no child of this library writes: it is killed, and the call then
+        // ends as usual, with what it wrote.
+        cancelSoon(call.callId);
+      }
+    } else if (frame instanceof Frame.OutputEnded ended) {
+      call.outputEnded(ended);
     } else if (frame instanceof Frame.Exited exited) {
+      call.droppedElsewhere(exited.stdoutDropped(), exited.stderrDropped());
       call.end(CallOutcome.ChildExited.of(exited, call.elapsedNanos(), call.result, call.output()));
       closeInputIfIdle();
     } else if (frame instanceof Frame.Failed failed) {
@@ -329,29 +386,34 @@ public final class WorkerProcess implements FrameReader.Sink {
     // died on its own must not be described as stopped.
     boolean stoppedByClose = stopRequested;
     dead = true;
+    if (why != null) {
+      // It sent what the protocol does not allow: it is no longer believed, and goes at once.
+      kill("sent what the protocol does not allow (" + why + ")");
+    }
     String description;
     try {
       if (process.waitFor(5, TimeUnit.SECONDS)) {
         description = describeExit(process.exitValue());
       } else {
-        description =
-            why == null
-                ? "stopped answering (its protocol pipe closed but the process still runs)"
-                : "sent what the protocol does not allow (" + why + ") and was killed";
+        description = "stopped answering (its protocol pipe closed but the process still runs)";
         process.destroyForcibly();
       }
-      stderrPump.join(2000);
+      if (killedBecause != null) {
+        description = killedBecause + ", and was killed";
+      }
+      stderr.awaitEnd(2000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       description = "ended (interrupted while waiting for its exit status)";
     }
     howItEnded = stoppedByClose ? "was stopped because its Isolator was closed" : description;
     ready.completeExceptionally(new IllegalStateException(howItEnded));
+    ProcessGroups.killAll(inFlight.values());
     for (InFlightCall call : new ArrayList<>(inFlight.values())) {
       inFlight.remove(call.callId);
       call.end(
           new CallOutcome.WorkerDied(
-              pid(), howItEnded + stderrSuffix(), call.childPid, call.output()));
+              pid(), howItEnded + stderr.suffix(), call.childPid, call.output()));
     }
   }
 
@@ -361,20 +423,6 @@ public final class WorkerProcess implements FrameReader.Sink {
       return "was killed by " + Signals.name(exitValue - 128);
     }
     return "exited with status " + exitValue;
-  }
-
-  private void pumpStderr() {
-    byte[] buffer = new byte[8192];
-    try (InputStream errors = process.getErrorStream()) {
-      int n;
-      while ((n = errors.read(buffer)) > 0) {
-        workerStderr.append(buffer, 0, n);
-      }
-    } catch (IOException e) {
-      // The worker is gone; what was read is kept.
-    } finally {
-      workerStderr.finish();
-    }
   }
 
   /**

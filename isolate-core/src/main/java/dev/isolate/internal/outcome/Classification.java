@@ -22,8 +22,6 @@ import java.util.List;
  * no class.
  */
 public final class Classification {
-  private static final long MIB = 1024 * 1024;
-
   private Classification() {}
 
   /** A call's verdict. */
@@ -87,6 +85,8 @@ public final class Classification {
       return failed.childPid();
     } else if (outcome instanceof CallOutcome.WorkerDied died) {
       return died.childPid();
+    } else if (outcome instanceof CallOutcome.DeadlinePassed passed) {
+      return passed.childPid();
     }
     return 0;
   }
@@ -97,6 +97,34 @@ public final class Classification {
     WaitStatus status = exited.status();
     ResultStream result = exited.result();
     CrashFacts report = crash != null ? crash : outputOnly(exited.output());
+    String malformed = result.malformed() != null ? result.malformed() : malformedChain(result);
+    if (malformed != null) {
+      Failure failure =
+          new Failure(
+                  Reason.MALFORMED_RESULT,
+                  "child "
+                      + pid
+                      + " wrote on its result pipe what no child of this library writes ("
+                      + malformed
+                      + ") and was killed: its native code is broken, or was exploited; nothing"
+                      + " it sent was decoded, and the callable may have run")
+              .crash(report);
+      if (status.signaled()) {
+        failure.signal(status.termSignal());
+      }
+      return failed(failure);
+    }
+    if (exited.resultTooLarge() || result.valueTooLarge()) {
+      return failed(
+          new Failure(
+              Reason.RESULT_TOO_LARGE,
+              "child "
+                  + pid
+                  + " sent back more than "
+                  + ChildDeaths.describeBytes(limits.maxResultBytes())
+                  + " (maxResultBytes) and was killed; raise Isolator.Builder.maxResultBytes for"
+                  + " a value that large, or find why the child writes without end"));
+    }
     if (exited.killedAtDeadline()) {
       Duration timeout = Duration.ofNanos(limits.timeoutNanos());
       return failed(
@@ -137,7 +165,7 @@ public final class Classification {
               .signal(Signals.SIGKILL)
               .crash(outputOnly(exited.output())));
     }
-    if (status.signaled() && cpuLimitReached(status, exited.usage(), limits)) {
+    if (status.signaled() && ChildDeaths.cpuLimitReached(status, exited.usage(), limits)) {
       return failed(
           new Failure(
                   Reason.CPU_TIME_LIMIT_EXCEEDED,
@@ -154,7 +182,7 @@ public final class Classification {
               .crash(report));
     }
     if (status.signaled()) {
-      return failed(killedBySignal(pid, status, report, limits, exited.output()));
+      return failed(ChildDeaths.killedBySignal(pid, status, report, limits, exited.output()));
     }
     if (result.setupStep() != null) {
       SetupStep step = result.setupStep();
@@ -217,7 +245,7 @@ public final class Classification {
                       + (ran ? "after" : "before")
                       + " the callable started and left with status "
                       + ChildRecord.EXIT_CHILD_ESCAPED
-                      + stderrHint(exited.output())
+                      + ChildDeaths.stderrHint(exited.output())
                       + (ran ? "" : "; the callable did not run"))
               .exitStatus(status.exitStatus()));
     }
@@ -234,8 +262,8 @@ public final class Classification {
               .exitStatus(status.exitStatus()));
     }
     Failure failure =
-        nativeLimitReached(report, limits)
-            ? nativeLimitExceeded(pid, report, limits)
+        ChildDeaths.nativeLimitReached(report, limits)
+            ? ChildDeaths.nativeLimitExceeded(pid, report, limits)
             : new Failure(
                     Reason.UNEXPECTED_CHILD_EXIT_STATUS,
                     "child "
@@ -243,7 +271,7 @@ public final class Classification {
                         + " "
                         + status
                         + " without writing a result"
-                        + stderrHint(exited.output()))
+                        + ChildDeaths.stderrHint(exited.output()))
                 .crash(report);
     if (status.exited()) {
       failure.exitStatus(status.exitStatus());
@@ -289,13 +317,16 @@ public final class Classification {
                     + " exited with status 0 without writing a "
                     + (result.truncated() || result.valueLength() > 0 ? "complete " : "")
                     + "result (did native code call exit(0)?)"
-                    + stderrHint(output))
+                    + ChildDeaths.stderrHint(output))
             .exitStatus(0)
             .crash(report));
   }
 
-  /** The failure of a value that arrived whole but could not be decoded in the caller. */
-  public static Failure undecodable(int pid, ResultStream result, Throwable why) {
+  /**
+   * The failure of a value that arrived whole but could not be decoded in the caller: {@code why}
+   * in words, and what was thrown.
+   */
+  public static Failure undecodable(int pid, ResultStream result, String why, Throwable cause) {
     return new Failure(
             Reason.DESERIALIZATION_FAILED,
             "the callable returned in child "
@@ -304,7 +335,7 @@ public final class Classification {
                 + result.valueLength()
                 + " bytes) could not be deserialized in the caller: "
                 + why)
-        .cause(why)
+        .cause(cause)
         .childPid(pid);
   }
 
@@ -312,18 +343,27 @@ public final class Classification {
     return new Failed(failure);
   }
 
-  /** The decoded exception chain; a malformed one becomes a chain that says so. */
+  /** Why one of the exception records the child wrote cannot be read, or null. */
+  private static String malformedChain(ResultStream result) {
+    for (byte[] encoded :
+        new byte[][] {result.threw(), result.resultUnserializable(), result.callableUnreadable()}) {
+      if (encoded != null) {
+        try {
+          ThrowableCodec.read(encoded);
+        } catch (MalformedException e) {
+          return "an exception record: " + e.getMessage();
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The decoded exception chain, which {@link #malformedChain} found readable. */
   private static List<ThrowableCodec.Link> chain(byte[] encoded) {
     try {
       return ThrowableCodec.read(encoded);
     } catch (MalformedException e) {
-      return List.of(
-          new ThrowableCodec.Link(
-              MalformedException.class.getName(),
-              "the child's exception record is malformed: " + e.getMessage(),
-              new StackTraceElement[0],
-              -1,
-              new int[0]));
+      throw new IllegalStateException("checked by malformedChain: " + e.getMessage(), e);
     }
   }
 
@@ -335,83 +375,5 @@ public final class Classification {
 
   private static CrashFacts outputOnly(ChildOutput output) {
     return CrashFacts.ofOutput(output.stdoutTail(), output.stderrTail());
-  }
-
-  private static boolean cpuLimitReached(
-      WaitStatus status, CallOutcome.Usage usage, CallLimits limits) {
-    if (limits.cpuSeconds() == 0) {
-      return false;
-    }
-    // SIGXCPU comes at the soft limit; SIGKILL at the hard one, a second later, if SIGXCPU was
-    // ignored.
-    return status.termSignal() == Signals.SIGXCPU
-        || (status.termSignal() == Signals.SIGKILL
-            && usage.cpuMillis() >= limits.cpuSeconds() * 1000);
-  }
-
-  /** HotSpot died of a failed native allocation while the child ran under a native memory limit. */
-  private static boolean nativeLimitReached(CrashFacts report, CallLimits limits) {
-    return limits.nativeMemoryBytes() > 0 && report.nativeAllocationFailure() != null;
-  }
-
-  private static Failure nativeLimitExceeded(int pid, CrashFacts report, CallLimits limits) {
-    return new Failure(
-            Reason.NATIVE_MEMORY_LIMIT_EXCEEDED,
-            "child "
-                + pid
-                + " reached its native memory limit of "
-                + describeBytes(limits.nativeMemoryBytes())
-                + " (RLIMIT_AS) and its JVM died: "
-                + report.nativeAllocationFailure()
-                + (report.hsErrFile() == null ? "" : "; see " + report.hsErrFile()))
-        .crash(report);
-  }
-
-  private static Failure killedBySignal(
-      int pid, WaitStatus status, CrashFacts report, CallLimits limits, ChildOutput output) {
-    if (nativeLimitReached(report, limits)) {
-      return nativeLimitExceeded(pid, report, limits).signal(status.termSignal());
-    }
-    StringBuilder message =
-        new StringBuilder("child ")
-            .append(pid)
-            .append(" was killed by ")
-            .append(Signals.name(status.termSignal()));
-    if (report.fatalSignal() != null
-        && !report.fatalSignal().equals(Signals.name(status.termSignal()))) {
-      message.append(" after ").append(report.fatalSignal());
-    }
-    if (report.problematicFrame() != null) {
-      message.append(" in ").append(report.problematicFrame());
-    }
-    if (report.hsErrFile() != null) {
-      message.append("; see ").append(report.hsErrFile());
-    } else {
-      message.append(stderrHint(output));
-    }
-    if (limits.nativeMemoryBytes() > 0) {
-      message
-          .append("; the child ran under a native memory limit of ")
-          .append(describeBytes(limits.nativeMemoryBytes()))
-          .append(
-              " (RLIMIT_AS), past which malloc returns NULL, which native code that does not"
-                  + " check it dereferences");
-    }
-    return new Failure(Reason.CHILD_PROCESS_KILLED_BY_SIGNAL, message.toString())
-        .signal(status.termSignal())
-        .crash(report);
-  }
-
-  private static String describeBytes(long bytes) {
-    return bytes % MIB == 0 ? bytes / MIB + " MiB" : bytes + " bytes";
-  }
-
-  private static String stderrHint(ChildOutput output) {
-    String tail = output.stderrTail().strip();
-    if (tail.isEmpty()) {
-      return "";
-    }
-    int lastLine = tail.lastIndexOf('\n');
-    return "; its stderr ended with: " + tail.substring(lastLine + 1);
   }
 }

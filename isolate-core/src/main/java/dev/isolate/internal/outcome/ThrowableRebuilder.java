@@ -7,14 +7,17 @@ import java.util.List;
 
 /**
  * Rebuilds, in the caller, an exception the child encoded with {@link ThrowableCodec}: each of its
- * exceptions as its own class with its message where that class can be made here, else as a {@link
- * RemoteThrowable}; with the child's stack traces, causes and suppressed exceptions.
+ * exceptions as its own class with its message where the result policy allows that class and it can
+ * be made here, else as a {@link RemoteThrowable}, with no code of its class run; with the child's
+ * stack traces, causes and suppressed exceptions.
  */
 public final class ThrowableRebuilder {
   private final ClassLoader loader;
+  private final ResultPolicy policy;
 
-  public ThrowableRebuilder(ClassLoader loader) {
+  public ThrowableRebuilder(ClassLoader loader, ResultPolicy policy) {
     this.loader = loader;
+    this.policy = policy;
   }
 
   /**
@@ -46,8 +49,12 @@ public final class ThrowableRebuilder {
   private Throwable instantiate(ThrowableCodec.Link link, Throwable cause) {
     Class<? extends Throwable> type;
     try {
+      // Loaded, not initialized: the policy decides before any code of the class runs.
       type = Class.forName(link.className(), false, loader).asSubclass(Throwable.class);
     } catch (ClassNotFoundException | ClassCastException | LinkageError e) {
+      return null;
+    }
+    if (!policy.allowsThrowable(type)) {
       return null;
     }
     try {

@@ -4,6 +4,7 @@ import dev.isolate.Reason;
 import dev.isolate.internal.host.CallOutcome;
 import dev.isolate.posix.Errno;
 import dev.isolate.posix.WaitStatus;
+import java.time.Duration;
 
 /**
  * The part of the {@link Classification} for calls whose child the worker image did not reap: one
@@ -23,6 +24,24 @@ final class WorkerReports {
               + "): "
               + notDelivered.why()
               + "; the callable did not run, and the next call starts a new worker image");
+    }
+    if (outcome instanceof CallOutcome.DeadlinePassed passed) {
+      Duration timeout = Duration.ofNanos(passed.timeoutNanos());
+      return new Failure(
+              Reason.TIMED_OUT,
+              "the call ran past its timeout of "
+                  + timeout.toMillis()
+                  + " ms, and the worker image"
+                  + " (pid "
+                  + passed.workerPid()
+                  + ") had not ended it "
+                  + passed.elapsedNanos() / 1_000_000
+                  + " ms after it was sent: the caller ended"
+                  + " the call and killed the worker image, with "
+                  + (passed.childPid() > 0 ? "child " + passed.childPid() : "the call's child")
+                  + "; the callable may have done part of its work")
+          .timeout(timeout)
+          .elapsed(Duration.ofNanos(passed.elapsedNanos()));
     }
     if (outcome instanceof CallOutcome.WorkerDied died) {
       String child =

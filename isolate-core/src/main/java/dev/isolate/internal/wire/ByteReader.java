@@ -85,6 +85,18 @@ public final class ByteReader {
     return copy;
   }
 
+  /**
+   * The rest of the range: the array itself when the range is all of it (the caller gave it up),
+   * else a copy.
+   */
+  public byte[] takeRest() throws MalformedException {
+    if (position == 0 && end == bytes.length) {
+      position = end;
+      return bytes;
+    }
+    return getBytes(remaining());
+  }
+
   /** The array read from; for readers that take a range in place. */
   byte[] array() {
     return bytes;

@@ -80,7 +80,8 @@ public sealed interface Frame {
           case Ready.TYPE -> new Ready(in.getInt());
           case Started.TYPE -> new Started(callId, in.getInt(), in.getInt());
           case Stream.RESULT, Stream.STDOUT, Stream.STDERR -> Stream.read(type, callId, in);
-          case OutputEnded.TYPE -> new OutputEnded(callId);
+          case OutputEnded.TYPE -> OutputEnded.read(callId, in);
+          case Heartbeat.TYPE -> Heartbeat.INSTANCE;
           case Exited.TYPE -> Exited.read(callId, in);
           case Failed.TYPE -> Failed.read(callId, in);
           default -> throw new MalformedException("an unknown frame type " + type);
@@ -274,17 +275,52 @@ public sealed interface Frame {
     }
 
     private static Stream read(byte type, long callId, ByteReader in) throws MalformedException {
-      return new Stream(type, callId, in.getBytes(in.remaining()));
+      // The reader hands over a payload array of its own: a relayed chunk is kept, not copied.
+      return new Stream(type, callId, in.takeRest());
     }
   }
 
   /**
    * The child closed its result pipe and its standard output and error (it does so after its last
-   * record, just before {@code _exit}): everything it wrote has been relayed, and {@link Exited}
-   * follows once it is reaped.
+   * record, just before {@code _exit}): everything it wrote has been relayed, but for the bytes of
+   * output dropped past the bound, and {@link Exited} follows once it is reaped.
    */
-  record OutputEnded(long callId) implements Frame {
+  record OutputEnded(long callId, long stdoutDropped, long stderrDropped) implements Frame {
     static final byte TYPE = 17;
+
+    @Override
+    public byte type() {
+      return TYPE;
+    }
+
+    @Override
+    public void writePayload(ByteWriter out) {
+      out.putLong(stdoutDropped).putLong(stderrDropped);
+    }
+
+    private static OutputEnded read(long callId, ByteReader in) throws MalformedException {
+      OutputEnded ended = new OutputEnded(callId, in.getLong(), in.getLong());
+      if (ended.stdoutDropped < 0 || ended.stderrDropped < 0) {
+        throw new MalformedException("negative dropped byte counts in " + ended);
+      }
+      return ended;
+    }
+  }
+
+  /**
+   * The worker image is alive and serving: sent when it has sent nothing else for a second, so that
+   * the caller can tell a quiet worker image from a stopped one.
+   */
+  record Heartbeat() implements Frame {
+    static final byte TYPE = 18;
+
+    /** The one heartbeat: the worker image sends it without allocating. */
+    public static final Heartbeat INSTANCE = new Heartbeat();
+
+    @Override
+    public long callId() {
+      return 0;
+    }
 
     @Override
     public byte type() {
@@ -302,6 +338,10 @@ public sealed interface Frame {
    * @param killedAtDeadline the worker image killed it because the call's deadline passed
    * @param killedInSetup the worker image killed it because it was stuck before its callable
    * @param cancelled the worker image killed it because the caller cancelled the call
+   * @param resultTooLarge the worker image killed it because its result pipe carried more than the
+   *     bound
+   * @param stdoutDropped bytes of its standard output past the bound, read and dropped
+   * @param stderrDropped the same for its standard error
    */
   record Exited(
       long callId,
@@ -310,8 +350,11 @@ public sealed interface Frame {
       boolean killedAtDeadline,
       boolean killedInSetup,
       boolean cancelled,
+      boolean resultTooLarge,
       int cpuMillis,
-      int maxRssKiB)
+      int maxRssKiB,
+      long stdoutDropped,
+      long stderrDropped)
       implements Frame {
     static final byte TYPE = 15;
 
@@ -327,20 +370,31 @@ public sealed interface Frame {
           .putBoolean(killedAtDeadline)
           .putBoolean(killedInSetup)
           .putBoolean(cancelled)
+          .putBoolean(resultTooLarge)
           .putInt(cpuMillis)
-          .putInt(maxRssKiB);
+          .putInt(maxRssKiB)
+          .putLong(stdoutDropped)
+          .putLong(stderrDropped);
     }
 
     private static Exited read(long callId, ByteReader in) throws MalformedException {
-      return new Exited(
-          callId,
-          in.getInt(),
-          in.getInt(),
-          in.getBoolean(),
-          in.getBoolean(),
-          in.getBoolean(),
-          in.getInt(),
-          in.getInt());
+      Exited exited =
+          new Exited(
+              callId,
+              in.getInt(),
+              in.getInt(),
+              in.getBoolean(),
+              in.getBoolean(),
+              in.getBoolean(),
+              in.getBoolean(),
+              in.getInt(),
+              in.getInt(),
+              in.getLong(),
+              in.getLong());
+      if (exited.stdoutDropped < 0 || exited.stderrDropped < 0) {
+        throw new MalformedException("negative dropped byte counts in " + exited);
+      }
+      return exited;
     }
   }
 

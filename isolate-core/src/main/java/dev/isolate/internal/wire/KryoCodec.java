@@ -11,9 +11,11 @@ import com.esotericsoftware.kryo.serializers.ImmutableCollectionsSerializers;
 import com.esotericsoftware.kryo.util.DefaultClassResolver;
 import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
 import com.esotericsoftware.kryo.util.MapReferenceResolver;
+import java.io.ObjectInputFilter;
 import java.lang.reflect.Modifier;
 import java.nio.file.Path;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.objenesis.strategy.StdInstantiatorStrategy;
 
 /**
@@ -38,7 +40,53 @@ public final class KryoCodec {
    * A new Kryo that resolves classes through {@code loader}. Kryo instances are not thread-safe.
    */
   public static Kryo newKryo(ClassLoader loader) {
-    Kryo kryo = new Kryo(new ShapeRecordingClassResolver(), new MapReferenceResolver());
+    return configure(
+        new Kryo(new ShapeRecordingClassResolver(), new MapReferenceResolver()), loader);
+  }
+
+  /**
+   * A new Kryo for the caller to write callables with, which tells {@code written} the name of the
+   * class of every object it writes.
+   */
+  public static Kryo newWritingKryo(ClassLoader loader, Consumer<String> written) {
+    return configure(new WritingKryo(written), loader);
+  }
+
+  /** A Kryo that names each class it looks up, which is every class of an object it writes. */
+  private static final class WritingKryo extends Kryo {
+    private final Consumer<String> written;
+
+    WritingKryo(Consumer<String> written) {
+      super(new ShapeRecordingClassResolver(), new MapReferenceResolver());
+      this.written = written;
+    }
+
+    @Override
+    @SuppressWarnings("rawtypes") // Kryo's signature.
+    public Registration getRegistration(Class type) {
+      if (written != null) {
+        written.accept(type.getName());
+      }
+      return super.getRegistration(type);
+    }
+  }
+
+  /**
+   * A new Kryo for the caller to read a child's value with, through {@code filter}, at most {@code
+   * maxDepth} objects deep (see {@link DecodingKryo}).
+   */
+  public static DecodingKryo newDecodingKryo(
+      ClassLoader loader, ObjectInputFilter filter, int maxDepth) {
+    DecodingKryo kryo = new DecodingKryo(filter);
+    // First, so that they take precedence over the configuration's own.
+    CappedSerializers.register(kryo);
+    configure(kryo, loader);
+    CappedSerializers.registerFallbacks(kryo);
+    kryo.setMaxDepth(maxDepth);
+    return kryo;
+  }
+
+  private static <K extends Kryo> K configure(K kryo, ClassLoader loader) {
     kryo.setRegistrationRequired(false);
     kryo.setReferences(true);
     kryo.setClassLoader(loader);

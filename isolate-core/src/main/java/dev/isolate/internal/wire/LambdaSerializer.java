@@ -223,7 +223,16 @@ final class LambdaSerializer extends Serializer<Object> {
 
   @Override
   public Object read(Kryo kryo, Input input, Class<? extends Object> type) {
-    Object[] captured = new Object[input.readVarInt(true)];
+    if (kryo instanceof DecodingKryo decoding) {
+      // A lambda in a child's value runs its capturing class's code to be rebuilt: only a filter
+      // that allows lambdas lets it.
+      decoding.check(SerializedLambda.class, -1);
+    }
+    int count = input.readVarInt(true);
+    if (input instanceof BoundedInput bounded) {
+      bounded.fits(Object[].class, count, 1);
+    }
+    Object[] captured = new Object[count];
     for (int i = 0; i < captured.length; i++) {
       captured[i] = kryo.readClassAndObject(input);
     }
@@ -235,6 +244,9 @@ final class LambdaSerializer extends Serializer<Object> {
     } catch (ClassNotFoundException e) {
       throw new IllegalStateException(
           "the lambda's capturing class " + capturingClassName + " is not on the class path", e);
+    }
+    if (kryo instanceof DecodingKryo decoding) {
+      decoding.check(capturingClass, -1);
     }
     String functionalInterface = input.readString();
     String methodName = input.readString();

@@ -17,7 +17,9 @@ public enum SetupStep {
   /** Reopening the worker's jar files so that their offsets are not shared. */
   SHARED_FILES("reopening the worker image's jar files"),
   /** A spare child reading the call it was given. */
-  READ_REQUEST("reading its call from the worker image");
+  READ_REQUEST("reading its call from the worker image"),
+  /** Leading a process group of its own, and becoming the subreaper of its descendants. */
+  PROCESS_GROUP("starting a process group of its own (setpgid, PR_SET_CHILD_SUBREAPER)");
 
   private final String description;
 

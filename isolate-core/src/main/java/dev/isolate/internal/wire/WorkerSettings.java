@@ -9,24 +9,32 @@ package dev.isolate.internal.wire;
  * @param childStuckNanos how long a child not yet at its callable may sit on a lock without using
  *     CPU before it is taken for stuck
  * @param childLingerMillis how long a child waits after its last record before it exits
+ * @param maxOutputBytes how much of each of a child's standard output and error is relayed; the
+ *     rest is read and dropped
  */
 public record WorkerSettings(
-    int preforkedChildren, long childSetupLimitNanos, long childStuckNanos, int childLingerMillis) {
+    int preforkedChildren,
+    long childSetupLimitNanos,
+    long childStuckNanos,
+    int childLingerMillis,
+    long maxOutputBytes) {
 
   public void write(ByteWriter out) {
     out.putInt(preforkedChildren)
         .putLong(childSetupLimitNanos)
         .putLong(childStuckNanos)
-        .putInt(childLingerMillis);
+        .putInt(childLingerMillis)
+        .putLong(maxOutputBytes);
   }
 
   public static WorkerSettings read(ByteReader in) throws MalformedException {
     WorkerSettings settings =
-        new WorkerSettings(in.getInt(), in.getLong(), in.getLong(), in.getInt());
+        new WorkerSettings(in.getInt(), in.getLong(), in.getLong(), in.getInt(), in.getLong());
     if (settings.preforkedChildren < 0
         || settings.childSetupLimitNanos <= 0
         || settings.childStuckNanos <= 0
-        || settings.childLingerMillis < 0) {
+        || settings.childLingerMillis < 0
+        || settings.maxOutputBytes < 0) {
       throw new MalformedException("worker settings out of range: " + settings);
     }
     return settings;

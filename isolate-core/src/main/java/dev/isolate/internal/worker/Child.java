@@ -1,5 +1,6 @@
 package dev.isolate.internal.worker;
 
+import dev.isolate.internal.wire.CallLimits;
 import dev.isolate.internal.wire.Frame;
 
 /**
@@ -46,6 +47,14 @@ final class Child {
   boolean killedInSetup;
   boolean cancelled;
 
+  /** Killed for writing more than the bound on its result pipe; what it writes is dropped. */
+  boolean resultTooLarge;
+
+  /** Bytes read from each stream so far, and of them, how many were dropped past the bound. */
+  final long[] read = new long[3];
+
+  final long[] dropped = new long[3];
+
   /** Reaped or discarded: it is removed from the table. */
   boolean done;
 
@@ -56,8 +65,17 @@ final class Child {
     this.requestFd = requestFd;
   }
 
+  /** The most its result pipe may carry; set with its call. */
+  long maxResultBytes = Long.MAX_VALUE;
+
+  /** The call's limits start now: its timeout, its result's bound, and the set-up limit. */
+  void start(CallLimits limits, long setupLimitNanos) {
+    maxResultBytes = limits.maxResultBytes() + CallLimits.RECORDS_ALLOWANCE;
+    startClock(limits.timeoutNanos(), setupLimitNanos);
+  }
+
   /** The call's clocks start now: its timeout, and the set-up limit of the stuck-child watch. */
-  void startClock(long timeoutNanos, long setupLimitNanos) {
+  private void startClock(long timeoutNanos, long setupLimitNanos) {
     unchangedSince = System.nanoTime();
     setupDeadline = unchangedSince + setupLimitNanos;
     deadline = timeoutNanos == 0 ? 0 : unchangedSince + timeoutNanos;

@@ -77,6 +77,11 @@ final class ChildSetup {
         // The worker image died between fork and prctl: nobody is left to read a result.
         syscalls.exitImmediately(ChildRecord.EXIT_WORKER_GONE);
       }
+      step = SetupStep.PROCESS_GROUP;
+      // Whatever the callable starts joins this group, and an orphan of it comes back to this
+      // child while it runs: when the call ends, the worker image can end them all.
+      syscalls.newProcessGroup();
+      syscalls.setChildSubreaper();
       step = SetupStep.LIMITS;
       // A crash must not leave a core file of a worker-sized process on the caller's disk.
       syscalls.setResourceLimit(Syscalls.RLIMIT_CORE, 0, 0);

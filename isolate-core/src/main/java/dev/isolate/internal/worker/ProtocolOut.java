@@ -18,6 +18,9 @@ final class ProtocolOut {
   private NativeBuffer staging;
   private final Runtime runtime = Runtime.getRuntime();
 
+  /** {@code System.nanoTime()} of the last write: a heartbeat is due a second after it. */
+  private long lastSent = System.nanoTime();
+
   /** The caller is gone: writing to the protocol failed. The worker image stops. */
   static final class CallerGone extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -38,6 +41,16 @@ final class ProtocolOut {
     frame.reset().putBytes(Frame.MAGIC, 0, Frame.MAGIC.length);
     new Frame.Ready(workerPid).encode(frame);
     flush();
+  }
+
+  /** Sends a heartbeat if nothing was sent for {@code quietNanos}; the nanos until one is due. */
+  long heartbeat(long now, long quietNanos) {
+    long due = lastSent + quietNanos - now;
+    if (due <= 0) {
+      send(Frame.Heartbeat.INSTANCE);
+      return quietNanos;
+    }
+    return due;
   }
 
   void send(Frame message) {
@@ -68,6 +81,7 @@ final class ProtocolOut {
   }
 
   private void write(NativeBuffer buffer, int length) {
+    lastSent = System.nanoTime();
     try {
       Io.writeFully(syscalls, fd, buffer, 0, length);
     } catch (SyscallException e) {

@@ -20,12 +20,14 @@ final class Reaper {
   private final ProtocolOut out;
   private final List<Child> children;
   private final PollSet single;
+  private final Orphans orphans;
   private Relay relay;
 
-  Reaper(Syscalls syscalls, ProtocolOut out, List<Child> children) {
+  Reaper(Syscalls syscalls, ProtocolOut out, List<Child> children, Orphans orphans) {
     this.syscalls = syscalls;
     this.out = out;
     this.children = children;
+    this.orphans = orphans;
     this.single = syscalls.newPollSet(1);
   }
 
@@ -59,9 +61,13 @@ final class Reaper {
             child.killedAtDeadline,
             child.killedInSetup,
             child.cancelled,
+            child.resultTooLarge,
             (int) Math.min(Integer.MAX_VALUE, result.cpuMicros() / 1000),
-            (int) Math.min(Integer.MAX_VALUE, result.maxRssKiB())));
+            (int) Math.min(Integer.MAX_VALUE, result.maxRssKiB()),
+            child.dropped[Child.STDOUT],
+            child.dropped[Child.STDERR]));
     child.done = true;
+    endDescendants(child);
   }
 
   /**
@@ -117,9 +123,27 @@ final class Reaper {
     }
   }
 
+  /**
+   * A call's child is gone: whatever it started goes too. Its process group, which its descendants
+   * joined unless they left it, is killed now; those that left it are re-parented to the worker
+   * image (a subreaper) as the child exits, and {@link Orphans} finds them.
+   */
+  private void endDescendants(Child child) {
+    if (child.spare()) {
+      return;
+    }
+    try {
+      syscalls.kill(-child.pid, Signals.SIGKILL);
+    } catch (SyscallException e) {
+      // ESRCH: nobody is left in the group.
+    }
+    orphans.sweepSoon();
+  }
+
   /** Kills and reaps {@code child} and closes its pipes; the raw wait status, or -1. */
   int discard(Child child) {
     int status = killAndReap(child.pid);
+    endDescendants(child);
     for (int stream = 0; stream < child.fds.length; stream++) {
       if (child.fds[stream] >= 0) {
         closeStream(child, stream);

@@ -156,7 +156,7 @@ final class SparePool {
     reaper.close(spare.requestFd);
     spare.requestFd = -1;
     spare.callId = callId;
-    spare.startClock(limits.timeoutNanos(), setupLimitNanos);
+    spare.start(limits, setupLimitNanos);
     out.started(callId, spare.pid);
     return true;
   }

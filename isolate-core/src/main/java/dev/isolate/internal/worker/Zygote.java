@@ -28,6 +28,9 @@ public final class Zygote implements RequestIntake.Handler {
 
   private static final int SWEEP_POLL_MILLIS = 100;
 
+  /** A frame at least this often, if only a heartbeat. */
+  private static final long HEARTBEAT_NANOS = 1_000_000_000L;
+
   /** Poll timeout while a child has closed its pipes but is not reaped yet: it is about to exit. */
   private static final int EXITING_POLL_MILLIS = 1;
 
@@ -45,6 +48,7 @@ public final class Zygote implements RequestIntake.Handler {
   private final Forker forker;
   private final SparePool spares;
   private final ChildWatch watch;
+  private final Orphans orphans;
   private final PollTable poll;
   private long lastSweep = System.nanoTime();
 
@@ -80,8 +84,9 @@ public final class Zygote implements RequestIntake.Handler {
     this.out = new ProtocolOut(syscalls, protocolOut);
     this.intake = intake;
     this.runner = new ChildRunner(syscalls, buffer, pid, settings.childLingerMillis());
-    this.reaper = new Reaper(syscalls, out, children);
-    this.relay = new Relay(syscalls, out, buffer, reaper);
+    this.orphans = new Orphans(syscalls, children);
+    this.reaper = new Reaper(syscalls, out, children, orphans);
+    this.relay = new Relay(syscalls, out, buffer, reaper, settings.maxOutputBytes());
     reaper.drainWith(relay);
     this.forker = new Forker(syscalls, runner, children, protocolIn, protocolOut);
     this.spares =
@@ -98,8 +103,13 @@ public final class Zygote implements RequestIntake.Handler {
     this.poll = new PollTable(syscalls);
   }
 
-  /** Warms up, announces itself, and serves calls until the caller closes the protocol. */
-  public void serve() {
+  /**
+   * Warms up, announces itself, and serves calls until the caller closes the protocol; then ends
+   * every child, and every process a child left behind.
+   */
+  public void serve() throws SyscallException {
+    // Orphans of the children come back here rather than to init: see Orphans.
+    syscalls.setChildSubreaper();
     ExitHook.handler = runner::exitCalled;
     new WarmUp(syscalls, runner).run();
     // Frames of up to a chunk go to the caller in one piece rather than in sixteen.
@@ -114,6 +124,23 @@ public final class Zygote implements RequestIntake.Handler {
       // The caller left, or is not speaking this protocol: stop, with no child left behind.
     } finally {
       reaper.discardAll();
+      endOrphans();
+    }
+  }
+
+  /** Sweeps until no orphan is left, for at most a second. */
+  private void endOrphans() {
+    long giveUp = System.nanoTime() + 1_000_000_000L;
+    orphans.sweepSoon();
+    while (orphans.due() && System.nanoTime() - giveUp < 0) {
+      orphans.sweep();
+      if (orphans.due()) {
+        try {
+          poll.poll(0, Orphans.RESWEEP_MILLIS);
+        } catch (SyscallException e) {
+          // Interrupted: look again at once.
+        }
+      }
     }
   }
 
@@ -121,8 +148,10 @@ public final class Zygote implements RequestIntake.Handler {
   private void serveOnce() throws MalformedException {
     long now = System.nanoTime();
     int refillDue = spares.refill(now, lastEvent);
+    // Never silent for longer than the heartbeat: the caller takes a silent worker image for dead.
+    long heartbeatDue = out.heartbeat(now, HEARTBEAT_NANOS);
     int count = poll.prepare(protocolIn, children);
-    if (!waitForEvents(count, pollTimeout(now, refillDue))) {
+    if (!waitForEvents(count, pollTimeout(now, refillDue, heartbeatDue))) {
       return;
     }
     for (int slot = 0; slot < count; slot++) {
@@ -140,6 +169,9 @@ public final class Zygote implements RequestIntake.Handler {
       }
     }
     reapAndWatch();
+    if (orphans.due()) {
+      orphans.sweep();
+    }
   }
 
   /**
@@ -147,7 +179,7 @@ public final class Zygote implements RequestIntake.Handler {
    * child about to exit, or until a spare is due. Spares are not swept: one that dies closes its
    * pipes, which wakes the poll.
    */
-  private int pollTimeout(long now, int refillDue) {
+  private int pollTimeout(long now, int refillDue, long heartbeatDueNanos) {
     int timeout = -1;
     for (Child child : children) {
       if (child.spare()) {
@@ -166,7 +198,11 @@ public final class Zygote implements RequestIntake.Handler {
     if (refillDue >= 0) {
       timeout = timeout < 0 ? refillDue : Math.min(timeout, refillDue);
     }
-    return timeout;
+    if (orphans.due()) {
+      timeout = timeout < 0 ? Orphans.RESWEEP_MILLIS : Math.min(timeout, Orphans.RESWEEP_MILLIS);
+    }
+    int heartbeat = (int) ((heartbeatDueNanos + 999_999) / 1_000_000);
+    return timeout < 0 ? heartbeat : Math.min(timeout, heartbeat);
   }
 
   /** Polls; false if interrupted by a signal (the loop comes round again). */
@@ -220,7 +256,7 @@ public final class Zygote implements RequestIntake.Handler {
       }
       return;
     }
-    child.startClock(limits.timeoutNanos(), settings.childSetupLimitNanos());
+    child.start(limits, settings.childSetupLimitNanos());
     out.started(callId, child.pid);
   }
 

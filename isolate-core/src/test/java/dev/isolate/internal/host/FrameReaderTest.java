@@ -23,8 +23,9 @@ class FrameReaderTest {
           new Frame.Started(1, 101, 2048),
           new Frame.Stream(Frame.Stream.RESULT, 1, new byte[] {1, 2, 3}),
           new Frame.Stream(Frame.Stream.STDOUT, 1, "out\n".getBytes(StandardCharsets.UTF_8)),
-          new Frame.OutputEnded(1),
-          new Frame.Exited(1, 101, 0, false, false, false, 3, 4096),
+          new Frame.OutputEnded(1, 3, 0),
+          new Frame.Exited(1, 101, 0, false, false, false, false, 3, 4096, 0, 0),
+          Frame.Heartbeat.INSTANCE,
           new Frame.Failed(2, WorkerStep.FORK, 11, 0, false, 0, 0));
 
   private static byte[] workerOutput() {

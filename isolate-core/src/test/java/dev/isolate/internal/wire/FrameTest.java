@@ -14,9 +14,11 @@ class FrameTest {
 
   static Stream<Frame> everyFrame() {
     return Stream.of(
-        new Frame.Configure(new WorkerSettings(2, 30_000_000_000L, 5_000_000_000L, 1)),
-        new Frame.Call(7, new CallLimits(1_000_000, 1 << 20, 3), new byte[] {1, 2, 3, 4, 5}),
-        new Frame.Call(8, new CallLimits(0, 0, 0), new byte[0]),
+        new Frame.Configure(new WorkerSettings(2, 30_000_000_000L, 5_000_000_000L, 1, 16 << 20)),
+        Frame.Heartbeat.INSTANCE,
+        new Frame.Call(
+            7, new CallLimits(1_000_000, 1 << 20, 3, 1 << 20), new byte[] {1, 2, 3, 4, 5}),
+        new Frame.Call(8, new CallLimits(0, 0, 0, 1 << 20), new byte[0]),
         new Frame.Cancel(9),
         new Frame.Prepare(List.of("Cdev.example.Type", "L a b c", "")),
         new Frame.Ready(4242),
@@ -24,8 +26,8 @@ class FrameTest {
         new Frame.Stream(Frame.Stream.RESULT, 11, new byte[] {9, 8, 7}),
         new Frame.Stream(Frame.Stream.STDOUT, 11, "hello\n".getBytes()),
         new Frame.Stream(Frame.Stream.STDERR, 11, new byte[0]),
-        new Frame.OutputEnded(11),
-        new Frame.Exited(11, 4243, 0x0600, true, false, true, 12, 40_960),
+        new Frame.OutputEnded(11, 0, 5),
+        new Frame.Exited(11, 4243, 0x0600, true, false, true, false, 12, 40_960, 0, 99),
         new Frame.Failed(12, WorkerStep.WAIT_RETURNED_OTHER_PID, 10, 4244, true, 9, 4245),
         new Frame.Failed(13, WorkerStep.PIPE, 24, 0, false, 0, 0));
   }
@@ -44,11 +46,11 @@ class FrameTest {
 
   @Test
   void aCallIsReadInPlaceWithItsLimitsFirst() throws Exception {
-    Frame.Call call = new Frame.Call(3, new CallLimits(5, 6, 7), new byte[] {42, 43});
+    Frame.Call call = new Frame.Call(3, new CallLimits(5, 6, 7, 1 << 20), new byte[] {42, 43});
     byte[] bytes = call.encode();
     CallLimits limits =
         Frame.Call.limitsAt(bytes, Frame.HEADER_BYTES, bytes.length - Frame.HEADER_BYTES);
-    assertThat(limits).isEqualTo(new CallLimits(5, 6, 7));
+    assertThat(limits).isEqualTo(new CallLimits(5, 6, 7, 1 << 20));
     assertThat(bytes[Frame.HEADER_BYTES + Frame.Call.CALLABLE_OFFSET]).isEqualTo((byte) 42);
   }
 
@@ -81,7 +83,7 @@ class FrameTest {
 
   @Test
   void aFieldOutOfItsRangeIsMalformed() {
-    byte[] exited = new Frame.Exited(1, 2, 0, false, false, false, 0, 0).encode();
+    byte[] exited = new Frame.Exited(1, 2, 0, false, false, false, false, 0, 0, 0, 0).encode();
     exited[Frame.HEADER_BYTES + 8] = 2;
     assertThatThrownBy(
             () ->
@@ -113,7 +115,7 @@ class FrameTest {
 
   @Test
   void settingsOutOfRangeAreMalformed() {
-    byte[] bytes = new Frame.Configure(new WorkerSettings(-1, 1, 1, 0)).encode();
+    byte[] bytes = new Frame.Configure(new WorkerSettings(-1, 1, 1, 0, 0)).encode();
     assertThatThrownBy(
             () ->
                 Frame.decode(

@@ -24,10 +24,10 @@ class RequestBufferTest {
     ByteWriter out = new ByteWriter(1024);
     byte[] callable = new byte[callableSize];
     Arrays.fill(callable, (byte) 7);
-    new Frame.Call(1, new CallLimits(10, 20, 30), callable).encode(out);
+    new Frame.Call(1, new CallLimits(10, 20, 30, 1 << 20), callable).encode(out);
     new Frame.Cancel(1).encode(out);
     new Frame.Prepare(List.of("Cx.Y")).encode(out);
-    new Frame.Call(2, new CallLimits(0, 0, 0), new byte[] {5}).encode(out);
+    new Frame.Call(2, new CallLimits(0, 0, 0, 1 << 20), new byte[] {5}).encode(out);
     return out.toByteArray();
   }
 
@@ -56,10 +56,12 @@ class RequestBufferTest {
     }
     assertThat(seen)
         .containsExactly(
-            "call 1 CallLimits[timeoutNanos=10, nativeMemoryBytes=20, cpuSeconds=30] 307200x7",
+            "call 1 CallLimits[timeoutNanos=10, nativeMemoryBytes=20, cpuSeconds=30,"
+                + " maxResultBytes=1048576] 307200x7",
             "Cancel[callId=1]",
             "Prepare[shapes=[Cx.Y]]",
-            "call 2 CallLimits[timeoutNanos=0, nativeMemoryBytes=0, cpuSeconds=0] 1x5");
+            "call 2 CallLimits[timeoutNanos=0, nativeMemoryBytes=0, cpuSeconds=0,"
+                + " maxResultBytes=1048576] 1x5");
   }
 
   @Test
