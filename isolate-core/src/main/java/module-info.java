@@ -9,6 +9,7 @@ module isolate.core {
   requires org.objenesis;
   requires org.objectweb.asm;
   requires java.instrument;
+  requires java.management;
   requires jdk.jfr;
 
   exports dev.isolate;

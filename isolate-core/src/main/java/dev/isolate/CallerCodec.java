@@ -6,6 +6,7 @@ import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.util.Pool;
 import dev.isolate.internal.outcome.Failure;
 import dev.isolate.internal.outcome.ResultPolicy;
+import dev.isolate.internal.wire.CaptureDiagnosis;
 import dev.isolate.internal.wire.DecodingKryo;
 import dev.isolate.internal.wire.KryoCodec;
 import dev.isolate.internal.wire.ResultStream;
@@ -95,15 +96,13 @@ final class CallerCodec {
       kryo.writeClassAndObject(output, callable);
       return new Request(output.toBytes(), shapes);
     } catch (RuntimeException | StackOverflowError e) {
+      String why = CaptureDiagnosis.explain(callable, e, () -> KryoCodec.newKryo(loader));
       throw new Unserializable(
           new Failure(
                   Reason.CALLABLE_SERIALIZATION_FAILED,
-                  "the callable "
-                      + callable.getClass().getName()
-                      + " could not be serialized with Kryo ("
-                      + e
-                      + "); it and every value it captures must be serializable; the callable"
-                      + " did not run")
+                  why
+                      + "; the callable did not run (it, and every value it captures, must be"
+                      + " serializable with Kryo)")
               .cause(e));
     } finally {
       KryoCodec.recordShapes(kryo, null);
@@ -117,11 +116,11 @@ final class CallerCodec {
    * @throws Undecodable if it holds a class the policy rejects, goes past a limit, or is not a
    *     value at all
    */
-  Object decode(ResultStream result) throws Undecodable {
+  Object decode(ResultStream result, ClassLoader valueLoader) throws Undecodable {
     if (policy.maxDepth() <= ResultPolicy.DEFAULT_MAX_DEPTH) {
-      return decodeHere(result);
+      return decodeHere(result, valueLoader);
     }
-    Future<Object> decoded = deepDecoder().submit(() -> decodeHere(result));
+    Future<Object> decoded = deepDecoder().submit(() -> decodeHere(result, valueLoader));
     try {
       return decoded.get();
     } catch (InterruptedException e) {
@@ -136,8 +135,14 @@ final class CallerCodec {
     }
   }
 
-  private Object decodeHere(ResultStream result) throws Undecodable {
-    DecodingKryo kryo = readers.obtain();
+  private Object decodeHere(ResultStream result, ClassLoader valueLoader) throws Undecodable {
+    // A plugin's value is read by a Kryo of the plugin's loader: a pooled one caches the classes
+    // its names resolved to, for the isolator's own loader.
+    boolean pooled = valueLoader == loader;
+    DecodingKryo kryo =
+        pooled
+            ? readers.obtain()
+            : KryoCodec.newDecodingKryo(valueLoader, policy, policy.maxDepth());
     try {
       return kryo.decode(result.valueBytes(), result.valueLength());
     } catch (DecodingKryo.Rejected e) {
@@ -157,7 +162,9 @@ final class CallerCodec {
     } catch (RuntimeException | LinkageError e) {
       throw new Undecodable(e.toString(), e);
     } finally {
-      readers.free(kryo);
+      if (pooled) {
+        readers.free(kryo);
+      }
     }
   }
 

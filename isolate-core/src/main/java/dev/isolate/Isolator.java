@@ -1,7 +1,5 @@
 package dev.isolate;
 
-import dev.isolate.internal.outcome.CrashFiles;
-import dev.isolate.internal.outcome.ResultPolicy;
 import dev.isolate.internal.wire.CallLimits;
 import java.io.ObjectInputFilter;
 import java.nio.file.Path;
@@ -9,7 +7,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs callables in children forked from one worker image: a JVM this isolator launches with the
@@ -39,24 +36,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Isolator implements AutoCloseable {
   private final IsolatorSettings settings;
-  private final Admission admission;
-  private final WorkerSupervisor workers;
-  private final CrashFiles crashFiles;
-  private final RealCall.Context context;
+  private final Engine engine;
 
-  private Isolator(IsolatorSettings settings, Path workDirectory, Path crashDirectory) {
+  private Isolator(IsolatorSettings settings) {
     this.settings = settings;
-    this.admission = new Admission(settings.maxConcurrentCalls(), settings.maxQueuedCalls());
-    this.crashFiles = new CrashFiles(crashDirectory, settings.keepCrashReports());
-    this.workers = new WorkerSupervisor(settings, workDirectory, crashDirectory);
-    ClassLoader contextLoader = Thread.currentThread().getContextClassLoader();
-    CallerCodec codec =
-        new CallerCodec(
-            contextLoader != null ? contextLoader : Isolator.class.getClassLoader(),
-            ResultPolicy.of(settings.resultFilter(), settings.maxResultBytes()));
-    this.context =
-        new RealCall.Context(
-            admission, workers, codec, crashFiles, settings.listener(), new AtomicLong(1));
+    this.engine = InPlaceEngine.applies() ? new InPlaceEngine() : new ForkingEngine(settings);
   }
 
   /**
@@ -99,11 +83,7 @@ public final class Isolator implements AutoCloseable {
   @SuppressWarnings("unchecked")
   private <T> T execute(IsolatedCallable<T> callable, CallLimits limits)
       throws MemIsolateException {
-    Objects.requireNonNull(callable, "callable");
-    workers.checkOpen();
-    RealCall call = RealCall.of(context, callable, limits);
-    admission.admit(call, false, true);
-    return (T) call.await();
+    return (T) engine.execute(callable, limits);
   }
 
   /**
@@ -134,18 +114,7 @@ public final class Isolator implements AutoCloseable {
   }
 
   private <T> CompletableFuture<T> submit(IsolatedCallable<T> callable, CallLimits limits) {
-    Objects.requireNonNull(callable, "callable");
-    workers.checkOpen();
-    RealCall call;
-    try {
-      call = RealCall.of(context, callable, limits);
-    } catch (MemIsolateException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    CompletableFuture<T> result = call.future();
-    // Sent from the caller's thread only when that cannot wait for a worker image to start.
-    admission.admit(call, false, workers.readyNow());
-    return result;
+    return engine.submit(callable, limits);
   }
 
   /**
@@ -154,9 +123,7 @@ public final class Isolator implements AutoCloseable {
    */
   @Override
   public void close() {
-    admission.close();
-    workers.close();
-    crashFiles.prune();
+    engine.close();
   }
 
   private CallLimits limits(Duration callTimeout) {
@@ -167,22 +134,26 @@ public final class Isolator implements AutoCloseable {
         settings.maxResultBytes());
   }
 
-  // For tests and diagnostics.
+  // For tests and diagnostics; an isolator that runs in place has none of these.
+
+  private ForkingEngine forking() {
+    return (ForkingEngine) engine;
+  }
 
   Path crashDirectory() {
-    return crashFiles.directory();
+    return forking().crashDirectory();
   }
 
   long workerPid() {
-    return workers.workerPid();
+    return forking().workers().workerPid();
   }
 
   long workerHeapUsedBytes() {
-    return workers.workerHeapUsedBytes();
+    return forking().workers().workerHeapUsedBytes();
   }
 
   int workersLaunched() {
-    return workers.launched();
+    return forking().workers().launched();
   }
 
   /**
@@ -196,6 +167,8 @@ public final class Isolator implements AutoCloseable {
     long maxNativeMemoryBytes;
     long cpuSeconds;
     List<String> jvmOptions = List.of();
+    boolean inheritJvmOptions = true;
+    List<Path> classPath = List.of();
     boolean forwardChildOutput = true;
     ObjectInputFilter resultFilter;
     long maxResultBytes = IsolatorSettings.DEFAULT_MAX_RESULT_BYTES;
@@ -279,6 +252,36 @@ public final class Isolator implements AutoCloseable {
      */
     public Builder jvmOptions(List<String> extra) {
       this.jvmOptions = IsolatorSettings.checkedJvmOptions(extra);
+      return this;
+    }
+
+    /**
+     * Whether the worker image takes over the caller's JVM settings, so that code runs in a child
+     * as in the caller: its system properties ({@code java.library.path} among them when it was
+     * given), and the options that change what code may do ({@code --add-opens}, {@code
+     * --add-exports}, {@code --add-reads}, {@code --enable-native-access}, {@code
+     * --sun-misc-unsafe-memory-access}, {@code --enable-preview}, {@code -ea} and the other
+     * assertion switches, {@code -Xss}, {@code -XX:MaxDirectMemorySize}). Never carried, as they
+     * would break fork safety or are the worker image's own: agents, JIT and GC options, heap
+     * sizes, JFR, logging, the class and module paths. {@link #jvmOptions} come after, and win.
+     * Default: true.
+     */
+    public Builder inheritJvmOptions(boolean inherit) {
+      this.inheritJvmOptions = inherit;
+      return this;
+    }
+
+    /**
+     * Class path entries the worker image adds to the ones it learns from the caller, for classes
+     * of a class loader it cannot read. It reads {@code java.class.path}, the module path, and the
+     * URLs of every {@link java.net.URLClassLoader} between the system class loader and this
+     * isolator's own and the thread's context class loader, copying a URL it cannot open as a file
+     * (Spring Boot's nested jars) into a plain jar first; a callable of a class loaded later, by a
+     * {@code URLClassLoader} (a plugin), is found through that loader when the call is sent. Other
+     * loaders' classes need their jars or directories here. Default: none.
+     */
+    public Builder classPath(List<Path> entries) {
+      this.classPath = List.copyOf(Objects.requireNonNull(entries, "entries"));
       return this;
     }
 
@@ -425,9 +428,7 @@ public final class Isolator implements AutoCloseable {
      *     crash directory cannot be created
      */
     public Isolator build() {
-      IsolatorSettings settings = IsolatorSettings.from(this);
-      Path work = settings.createDirectories();
-      return new Isolator(settings, work, crashDirectory != null ? crashDirectory : work);
+      return new Isolator(IsolatorSettings.from(this));
     }
   }
 }

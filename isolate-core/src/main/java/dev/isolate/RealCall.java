@@ -2,6 +2,7 @@ package dev.isolate;
 
 import dev.isolate.internal.host.CallEvents;
 import dev.isolate.internal.host.CallOutcome;
+import dev.isolate.internal.host.PluginLoaders;
 import dev.isolate.internal.host.WorkerProcess;
 import dev.isolate.internal.outcome.Classification;
 import dev.isolate.internal.outcome.CrashFacts;
@@ -9,6 +10,7 @@ import dev.isolate.internal.outcome.CrashFiles;
 import dev.isolate.internal.outcome.Failure;
 import dev.isolate.internal.outcome.ThrowableRebuilder;
 import dev.isolate.internal.wire.CallLimits;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -28,6 +30,7 @@ final class RealCall implements CallEvents {
       WorkerSupervisor workers,
       CallerCodec codec,
       CrashFiles crashFiles,
+      PluginLoaders loaders,
       CallListener listener,
       AtomicLong callIds) {}
 
@@ -35,6 +38,11 @@ final class RealCall implements CallEvents {
   final CallLimits limits;
   private final CallerCodec.Request request;
   private final CallObservation observation;
+
+  /** The loader the child reads the callable with, and the caller its value. */
+  private final PluginLoaders.Use loader;
+
+  private final ClassLoader valueLoader;
 
   /**
    * Completes with the outcome of the call's last attempt, or exceptionally with a {@link
@@ -56,11 +64,15 @@ final class RealCall implements CallEvents {
       Context context,
       CallLimits limits,
       CallerCodec.Request request,
-      CallObservation observation) {
+      CallObservation observation,
+      Class<?> callableClass) {
     this.context = context;
     this.limits = limits;
     this.request = request;
     this.observation = observation;
+    this.loader = context.loaders().useFor(callableClass);
+    this.valueLoader =
+        loader.loaderId() == 0 ? context.codec().loader() : callableClass.getClassLoader();
   }
 
   /**
@@ -72,7 +84,8 @@ final class RealCall implements CallEvents {
       throws CallableDidNotExecuteException {
     CallObservation observation = new CallObservation(context.listener());
     try {
-      return new RealCall(context, limits, context.codec().encode(callable), observation);
+      return new RealCall(
+          context, limits, context.codec().encode(callable), observation, callable.getClass());
     } catch (CallerCodec.Unserializable e) {
       MemIsolateException failure = MemIsolateException.of(e.failure);
       observation.resolved(failure, null);
@@ -112,7 +125,9 @@ final class RealCall implements CallEvents {
       callId = id;
     }
     observation.sent();
-    if (!target.call(id, limits, request.bytes(), request.shapes(), this)) {
+    // Shapes are prepared with the worker image's own loader: a plugin's are left to its child.
+    Set<String> shapes = loader.loaderId() == 0 ? request.shapes() : Set.of();
+    if (!target.call(id, limits, loader, request.bytes(), shapes, this)) {
       return false;
     }
     if (cancelled) {
@@ -228,7 +243,7 @@ final class RealCall implements CallEvents {
     Classification.Verdict verdict = Classification.classify(last, limits, crash);
     if (verdict instanceof Classification.Returned returned) {
       try {
-        Object value = context.codec().decode(returned.result());
+        Object value = context.codec().decode(returned.result(), valueLoader);
         observation.resolved(null, last);
         return value;
       } catch (CallerCodec.Undecodable e) {
@@ -243,9 +258,13 @@ final class RealCall implements CallEvents {
   }
 
   private MemIsolateException observed(Failure failure, CallOutcome last) {
+    if (failure.reason() == Reason.CALLABLE_SERIALIZATION_FAILED) {
+      // The child could not read the callable: most often, a class it cannot see.
+      failure.hint(context.loaders().hint());
+    }
     if (failure.causeChain() != null) {
       failure.cause(
-          new ThrowableRebuilder(context.codec().loader(), context.codec().policy())
+          new ThrowableRebuilder(valueLoader, context.codec().policy())
               .rebuild(failure.causeChain()));
     }
     MemIsolateException exception = MemIsolateException.of(failure);

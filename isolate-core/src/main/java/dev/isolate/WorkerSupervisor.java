@@ -1,5 +1,6 @@
 package dev.isolate;
 
+import dev.isolate.internal.host.WorkerClassPath;
 import dev.isolate.internal.host.WorkerLaunch;
 import dev.isolate.internal.host.WorkerProcess;
 import dev.isolate.internal.host.WorkerStartException;
@@ -32,6 +33,19 @@ final class WorkerSupervisor {
 
   private static final Duration MAX_START_BACKOFF = Duration.ofMinutes(1);
 
+  /**
+   * Supervisors not closed yet: an isolator that is never closed (a {@code static final} one) still
+   * leaves no files behind when the JVM exits. Its worker images exit by themselves then.
+   */
+  private static final Set<WorkerSupervisor> OPEN = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> OPEN.forEach(WorkerSupervisor::deleteWorkFiles), "isolate-work-files"));
+  }
+
   /** How often the watchdog looks at the worker images: the slack on a caller-kept deadline. */
   private static final long WATCH_MILLIS = 100;
 
@@ -44,6 +58,13 @@ final class WorkerSupervisor {
   private final Object lock = new Object();
 
   private Path agentJar;
+
+  private final WorkerClassPath classPath;
+
+  /** The class path's entries as files: copied once, on the first launch. */
+  private List<Path> classPathFiles;
+
+  private final List<String> inheritedOptions;
 
   /** The worker image that takes new calls. Written under lock; read without it as a hint. */
   private volatile WorkerProcess serving;
@@ -78,10 +99,18 @@ final class WorkerSupervisor {
             return thread;
           });
 
-  WorkerSupervisor(IsolatorSettings settings, Path workDirectory, Path crashDirectory) {
+  WorkerSupervisor(
+      IsolatorSettings settings,
+      Path workDirectory,
+      Path crashDirectory,
+      WorkerClassPath classPath,
+      List<String> inheritedOptions) {
     this.settings = settings;
     this.workDirectory = workDirectory;
     this.crashDirectory = crashDirectory;
+    this.classPath = classPath;
+    this.inheritedOptions = inheritedOptions;
+    OPEN.add(this);
     watchdog.scheduleWithFixedDelay(this::watch, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
     synchronized (lock) {
       try {
@@ -267,17 +296,24 @@ final class WorkerSupervisor {
       if (agentJar == null) {
         agentJar = WorkerLaunch.writeAgentJar(workDirectory);
       }
+      if (classPathFiles == null) {
+        classPathFiles = classPath.materialize(workDirectory);
+      }
       List<String> command =
           WorkerLaunch.command(
+              workDirectory,
               agentJar,
               crashDirectory,
               settings.workerHeapBytes(),
+              inheritedOptions,
               settings.jvmOptions(),
+              classPathFiles,
               settings.workerMainClass(),
               settings.workerArguments());
       launched.incrementAndGet();
       WorkerProcess worker =
-          WorkerProcess.start(command, settings.worker(), settings.forwardChildOutput());
+          WorkerProcess.start(
+              WorkerLaunch.processOf(command), settings.worker(), settings.forwardChildOutput());
       watched.removeIf(WorkerProcess::exited);
       watched.add(worker);
       return worker;
@@ -323,13 +359,20 @@ final class WorkerSupervisor {
     watchdog.shutdownNow();
     watched.clear();
     deleteWorkFiles();
+    OPEN.remove(this);
   }
 
-  /** Removes the agent jar, and the work directory unless crash reports are kept in it. */
+  /**
+   * Removes the files of the worker images (the agent jar, the options file, the class path's
+   * copies), and the work directory unless crash reports are kept in it.
+   */
   private void deleteWorkFiles() {
     try {
-      if (agentJar != null) {
-        Files.deleteIfExists(agentJar);
+      try (DirectoryStream<Path> files =
+          Files.newDirectoryStream(workDirectory, WorkerLaunch.WORK_FILES_GLOB)) {
+        for (Path file : files) {
+          Files.deleteIfExists(file);
+        }
       }
       try (DirectoryStream<Path> left = Files.newDirectoryStream(workDirectory)) {
         if (!left.iterator().hasNext()) {

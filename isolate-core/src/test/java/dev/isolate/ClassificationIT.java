@@ -117,7 +117,9 @@ class ClassificationIT {
             e -> {
               assertThat(e.reason()).isEqualTo(Reason.CALLABLE_SERIALIZATION_FAILED);
               assertThat(e.category().safeToRetry()).isTrue();
-              assertThat(e).hasMessageContaining("could not be serialized");
+              assertThat(e)
+                  .hasMessageContaining("(a java.lang.Thread), which cannot be copied to the child")
+                  .hasMessageContaining("the callable did not run");
             });
     assertThat(marker).doesNotExist();
   }

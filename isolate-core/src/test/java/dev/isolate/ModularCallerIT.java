@@ -41,8 +41,17 @@ class ModularCallerIT {
             String answer =
                 isolator.execute(() -> (base + 1) + " in " + ProcessHandle.current().pid());
             System.out.println("answer " + answer + ", caller " + ProcessHandle.current().pid());
+            // A record of a package open to nobody: Kryo cannot read it to copy it.
+            Point point = new Point(1, 2);
+            try {
+              isolator.execute(() -> point.x() + point.y());
+            } catch (dev.isolate.MemIsolateException e) {
+              System.out.println("captured record: " + e.reason() + ": " + e.getMessage());
+            }
           }
         }
+
+        record Point(int x, int y) {}
       }
       """;
 
@@ -96,5 +105,10 @@ class ModularCallerIT {
     assertThat(answer.find()).as(output).isTrue();
     // The value came from another process than the caller's.
     assertThat(answer.group(1)).isNotEqualTo(answer.group(2));
+    // A captured value Kryo may not read fails before anything runs, saying what to open.
+    assertThat(output)
+        .contains("captured record: CALLABLE_SERIALIZATION_FAILED")
+        .contains("captures value #0 (a app.Main$Point)")
+        .contains("add 'opens app to com.esotericsoftware.kryo;' to app's module-info");
   }
 }

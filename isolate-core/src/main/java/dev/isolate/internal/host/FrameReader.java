@@ -1,6 +1,7 @@
 package dev.isolate.internal.host;
 
 import dev.isolate.internal.wire.Frame;
+import dev.isolate.internal.wire.FrameHeader;
 import dev.isolate.internal.wire.MalformedException;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -46,7 +47,7 @@ final class FrameReader implements Runnable {
       byte[] header = new byte[Frame.HEADER_BYTES];
       while (true) {
         in.readFully(header);
-        Frame.Header parsed = Frame.Header.read(header, 0, MAX_PAYLOAD);
+        FrameHeader parsed = FrameHeader.read(header, 0, MAX_PAYLOAD);
         byte[] payload = new byte[parsed.payloadLength()];
         in.readFully(payload);
         Frame frame = parsed.decodePayload(payload, 0);

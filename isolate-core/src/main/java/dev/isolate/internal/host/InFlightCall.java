@@ -108,6 +108,13 @@ final class InFlightCall {
     return new ChildOutput(stdout.tail(), stderr.tail());
   }
 
+  /** Ends the call as the caller's deadline passed, the worker image having said nothing. */
+  void endPastDeadline(int workerPid) {
+    end(
+        new CallOutcome.DeadlinePassed(
+            workerPid, childPid, deadline - sentAt, elapsedNanos(), output()));
+  }
+
   long elapsedNanos() {
     return System.nanoTime() - sentAt;
   }

@@ -2,17 +2,14 @@ package dev.isolate.internal.host;
 
 import dev.isolate.internal.agent.ExitAgent;
 import dev.isolate.internal.boot.ExitHook;
-import java.io.File;
+import dev.isolate.posix.Signals;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.module.ResolvedModule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -27,6 +24,19 @@ public final class WorkerLaunch {
   public static final String MAIN_CLASS = "dev.isolate.internal.worker.WorkerMain";
 
   static final String AGENT_JAR_NAME = "isolate-exit-agent.jar";
+
+  /** The argument file of the worker image's options and class path. */
+  static final String OPTIONS_FILE = "worker-options";
+
+  /** Every file a worker image's launch writes into the work directory: removed at close. */
+  public static final String WORK_FILES_GLOB =
+      "{"
+          + AGENT_JAR_NAME
+          + ","
+          + OPTIONS_FILE
+          + ","
+          + WorkerClassPath.COPY_PREFIX
+          + "*.jar,loader-*.jar}";
 
   private WorkerLaunch() {}
 
@@ -52,31 +62,6 @@ public final class WorkerLaunch {
     } catch (NumberFormatException e) {
       return false;
     }
-  }
-
-  /**
-   * The worker image's class path: the caller's, and, for a caller on the module path, the
-   * locations of the modules of the layer isolate was loaded in, as plain class path entries (in
-   * the worker image, every class is on the class path and open to reflection).
-   */
-  static String classPath() {
-    Set<String> entries = new LinkedHashSet<>();
-    for (String entry : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
-      if (!entry.isEmpty()) {
-        entries.add(entry);
-      }
-    }
-    ModuleLayer layer = WorkerLaunch.class.getModule().getLayer();
-    if (layer != null) {
-      for (ResolvedModule module : layer.configuration().modules()) {
-        module
-            .reference()
-            .location()
-            .filter(location -> "file".equals(location.getScheme()))
-            .ifPresent(location -> entries.add(Path.of(location).toString()));
-      }
-    }
-    return String.join(File.pathSeparator, entries);
   }
 
   /**
@@ -110,15 +95,21 @@ public final class WorkerLaunch {
   /**
    * The command: the caller's {@code java}, the fork-safety options of the design (no JIT, Epsilon
    * GC, no perf data, a large metaspace threshold, crash files in {@code crashDirectory}), the exit
-   * agent, the caller's extra options, the caller's class path.
+   * agent, then, in an argument file in {@code workDirectory} (no length limit, and no secret of a
+   * property on a command line), the options inherited from the caller, the user's extra options
+   * and the class path.
    */
   public static List<String> command(
+      Path workDirectory,
       Path agentJar,
       Path crashDirectory,
       long maxHeapBytes,
+      List<String> inheritedOptions,
       List<String> extraOptions,
+      List<Path> classPath,
       String mainClass,
-      List<String> arguments) {
+      List<String> arguments)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // Compiler threads and compiled code do not survive a fork; the interpreter has no such state.
@@ -140,8 +131,8 @@ public final class WorkerLaunch {
     }
     command.add("-XX:ErrorFile=" + crashDirectory.resolve("hs_err_pid%p.log"));
     // Keep HotSpot's own messages off standard output, which carries frames until the worker takes
-    // it over,
-    // and drop Epsilon's advice about pre-touching, which does not apply to a heap that is forked.
+    // it over, and drop Epsilon's advice about pre-touching, which does not apply to a heap that is
+    // forked.
     command.add("-XX:+DisplayVMOutputToStderr");
     command.add("-Xlog:disable");
     command.add("-Xlog:all=warning:stderr");
@@ -149,12 +140,85 @@ public final class WorkerLaunch {
     // An attach request would start a thread that could hold locks across a fork.
     command.add("-XX:+DisableAttachMechanism");
     command.add("-Djava.awt.headless=true");
+    // An isolator built in the worker image or a child runs its calls in place: see InPlaceEngine.
+    command.add("-D" + InheritedOptions.WORKER_IMAGE_PROPERTY + "=true");
     command.add("-javaagent:" + agentJar);
-    command.addAll(extraOptions);
-    command.add("-cp");
-    command.add(classPath());
+    List<String> options = new ArrayList<>(inheritedOptions);
+    options.addAll(libraryOptions(inheritedOptions));
+    options.addAll(extraOptions);
+    options.add("-cp");
+    options.add(WorkerClassPath.join(classPath));
+    Path argumentFile = workDirectory.resolve(OPTIONS_FILE);
+    Files.writeString(argumentFile, argumentFile(options));
+    command.add("@" + argumentFile);
     command.add(mainClass);
     command.addAll(arguments);
     return command;
+  }
+
+  /** How a worker image's exit reads: killed by a signal, or its status. */
+  static String describeExit(int exitValue) {
+    // Process.exitValue() reports a process ended by signal N as 128 + N.
+    if (exitValue > 128 && exitValue < 128 + 65) {
+      return "was killed by " + Signals.name(exitValue - 128);
+    }
+    return "exited with status " + exitValue;
+  }
+
+  /**
+   * The process to start for {@code command}, without the environment variables through which
+   * options reach a JVM behind the library's back: what of them the caller ran with arrives
+   * filtered, as its input arguments (see {@link InheritedOptions}).
+   */
+  public static ProcessBuilder processOf(List<String> command) {
+    ProcessBuilder builder = new ProcessBuilder(command);
+    for (String variable : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS")) {
+      builder.environment().remove(variable);
+    }
+    return builder;
+  }
+
+  /**
+   * What the library itself needs of a JDK that warns about it, unless the caller decided: native
+   * access for jnr-ffi (warned about from JDK 24, set from 22, where the option exists for every
+   * module) and {@code sun.misc.Unsafe} for Kryo (warned about from JDK 24; the option exists from
+   * 23). So the worker image prints no warning for the library's own code.
+   */
+  static List<String> libraryOptions(List<String> inherited) {
+    int feature = Runtime.version().feature();
+    List<String> options = new ArrayList<>();
+    if (feature >= 22
+        && inherited.stream().noneMatch(o -> o.startsWith("--enable-native-access"))) {
+      options.add("--enable-native-access=ALL-UNNAMED");
+    }
+    if (feature >= 23
+        && inherited.stream().noneMatch(o -> o.startsWith("--sun-misc-unsafe-memory-access"))) {
+      options.add("--sun-misc-unsafe-memory-access=allow");
+    }
+    return options;
+  }
+
+  /**
+   * {@code options} as a JDK launcher argument file: each one quoted on a line of its own, with the
+   * escapes the launcher reads inside quotes.
+   */
+  static String argumentFile(List<String> options) {
+    StringBuilder file = new StringBuilder();
+    for (String option : options) {
+      file.append('"');
+      for (int i = 0; i < option.length(); i++) {
+        char c = option.charAt(i);
+        switch (c) {
+          case '\\' -> file.append("\\\\");
+          case '"' -> file.append("\\\"");
+          case '\n' -> file.append("\\n");
+          case '\r' -> file.append("\\r");
+          case '\t' -> file.append("\\t");
+          default -> file.append(c);
+        }
+      }
+      file.append("\"\n");
+    }
+    return file.toString();
   }
 }

@@ -3,7 +3,6 @@ package dev.isolate.internal.host;
 import dev.isolate.internal.wire.CallLimits;
 import dev.isolate.internal.wire.Frame;
 import dev.isolate.internal.wire.WorkerSettings;
-import dev.isolate.posix.Signals;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -45,6 +44,9 @@ public final class WorkerProcess implements FrameReader.Sink {
 
   /** Shapes sent in a PREPARE frame. Written under the toWorker lock. */
   private final ShapeLedger shapes = new ShapeLedger();
+
+  /** Loaders sent in a DEFINE_LOADER frame. Written under the toWorker lock. */
+  private final Set<Integer> definedLoaders = ConcurrentHashMap.newKeySet();
 
   private final CompletableFuture<Integer> ready = new CompletableFuture<>();
   private final WorkerStderr stderr;
@@ -94,9 +96,9 @@ public final class WorkerProcess implements FrameReader.Sink {
    * own, see {@link #awaitReady}.
    */
   public static WorkerProcess start(
-      List<String> command, WorkerSettings settings, boolean forwardChildOutput)
+      ProcessBuilder launch, WorkerSettings settings, boolean forwardChildOutput)
       throws IOException {
-    Process process = new ProcessBuilder(command).start();
+    Process process = launch.start();
     WorkerProcess worker = new WorkerProcess(process, settings, forwardChildOutput);
     worker.reader.start();
     worker.stderr.start();
@@ -186,7 +188,12 @@ public final class WorkerProcess implements FrameReader.Sink {
    * @return false if this worker image is retiring: the caller sends the call to its successor
    */
   public boolean call(
-      long callId, CallLimits limits, byte[] callable, Set<String> shapes, CallEvents events) {
+      long callId,
+      CallLimits limits,
+      PluginLoaders.Use loader,
+      byte[] callable,
+      Set<String> shapes,
+      CallEvents events) {
     InFlightCall call =
         new InFlightCall(
             callId,
@@ -212,7 +219,12 @@ public final class WorkerProcess implements FrameReader.Sink {
         if (!fresh.isEmpty()) {
           toWorker.write(new Frame.Prepare(fresh).encode());
         }
-        toWorker.write(new Frame.Call(callId, limits, callable).encode());
+        for (Frame.DefineLoader definition : loader.definitions()) {
+          if (definedLoaders.add(definition.loaderId())) {
+            toWorker.write(definition.encode());
+          }
+        }
+        toWorker.write(new Frame.Call(callId, limits, loader.loaderId(), callable).encode());
         toWorker.flush();
       }
     } catch (IOException e) {
@@ -306,13 +318,7 @@ public final class WorkerProcess implements FrameReader.Sink {
     for (InFlightCall call : inFlight.values()) {
       if (call.deadline != 0 && now - call.deadline - DEADLINE_GRACE_NANOS > 0) {
         if (inFlight.remove(call.callId, call)) {
-          call.end(
-              new CallOutcome.DeadlinePassed(
-                  pid(),
-                  call.childPid,
-                  call.deadline - call.sentAt,
-                  call.elapsedNanos(),
-                  call.output()));
+          call.endPastDeadline((int) pid());
         }
         kill(
             "had not ended call "
@@ -393,7 +399,7 @@ public final class WorkerProcess implements FrameReader.Sink {
     String description;
     try {
       if (process.waitFor(5, TimeUnit.SECONDS)) {
-        description = describeExit(process.exitValue());
+        description = WorkerLaunch.describeExit(process.exitValue());
       } else {
         description = "stopped answering (its protocol pipe closed but the process still runs)";
         process.destroyForcibly();
@@ -415,14 +421,6 @@ public final class WorkerProcess implements FrameReader.Sink {
           new CallOutcome.WorkerDied(
               pid(), howItEnded + stderr.suffix(), call.childPid, call.output()));
     }
-  }
-
-  private static String describeExit(int exitValue) {
-    // Process.exitValue() reports a process ended by signal N as 128 + N.
-    if (exitValue > 128 && exitValue < 128 + 65) {
-      return "was killed by " + Signals.name(exitValue - 128);
-    }
-    return "exited with status " + exitValue;
   }
 
   /**

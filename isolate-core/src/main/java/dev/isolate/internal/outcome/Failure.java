@@ -14,7 +14,7 @@ import java.util.Objects;
  */
 public final class Failure {
   private final Reason reason;
-  private final String message;
+  private String message;
   private Throwable cause;
   private List<ThrowableCodec.Link> causeChain;
   private Integer errno;
@@ -30,6 +30,12 @@ public final class Failure {
   public Failure(Reason reason, String message) {
     this.reason = Objects.requireNonNull(reason, "reason");
     this.message = Objects.requireNonNull(message, "message");
+  }
+
+  /** Appends {@code text} (empty, or starting with "; ") to the message: what to do about it. */
+  public Failure hint(String text) {
+    message = message + text;
+    return this;
   }
 
   public Failure cause(Throwable value) {

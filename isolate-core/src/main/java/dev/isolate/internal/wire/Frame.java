@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A frame between the caller and its worker image, either way: {@code int length} (of what
- * follows), {@code byte type}, {@code long callId}, then the payload, big-endian. Each frame type
- * is a record here, which both ends use to write and to read it; nothing else knows its layout.
+ * A frame between the caller and its worker image, either way: its {@link FrameHeader}, then the
+ * payload, big-endian. Each frame type is a record here, which both ends use to write and to read
+ * it; nothing else knows its layout.
  */
 public sealed interface Frame {
   /** Bytes before the payload: the length, the type and the call id. */
@@ -17,7 +17,7 @@ public sealed interface Frame {
    * Written by the worker image before its first frame. The caller skips anything before it, so
    * that a stray line a JVM prints at start-up cannot shift the frames.
    */
-  byte[] MAGIC = {'i', 's', 'o', 'l', 'a', 't', 'e', '2'};
+  byte[] MAGIC = {'i', 's', 'o', 'l', 'a', 't', 'e', '3'};
 
   /** The call the frame is about; 0 for frames about the worker image itself. */
   long callId();
@@ -43,63 +43,20 @@ public sealed interface Frame {
     return out.toByteArray();
   }
 
-  /** A frame's header, read in place. */
-  record Header(byte type, long callId, int payloadLength) {
-    /**
-     * Reads the header at {@code offset}, checking its length against {@code maxPayload}.
-     *
-     * @throws MalformedException if the length is negative or above {@code maxPayload}
-     */
-    public static Header read(byte[] bytes, int offset, int maxPayload) throws MalformedException {
-      ByteReader in = new ByteReader(bytes, offset, HEADER_BYTES);
-      int length = in.getInt();
-      int payload = length - (HEADER_BYTES - 4);
-      if (payload < 0 || payload > maxPayload) {
-        throw new MalformedException(
-            "a frame length of " + length + " (payload at most " + maxPayload + " bytes)");
-      }
-      return new Header(in.getByte(), in.getLong(), payload);
+  /** A frame about the worker image itself rather than a call. */
+  sealed interface AboutWorker extends Frame
+      permits Configure, Prepare, DefineLoader, Ready, Heartbeat {
+    @Override
+    default long callId() {
+      return 0;
     }
-
-    /** Its frame's payload, decoded from {@code bytes} at {@code offset}. */
-    public Frame decodePayload(byte[] bytes, int offset) throws MalformedException {
-      return decode(type, callId, bytes, offset, payloadLength);
-    }
-  }
-
-  /** Decodes the payload of a frame of {@code type}. */
-  static Frame decode(byte type, long callId, byte[] bytes, int offset, int length)
-      throws MalformedException {
-    ByteReader in = new ByteReader(bytes, offset, length);
-    Frame frame =
-        switch (type) {
-          case Configure.TYPE -> new Configure(WorkerSettings.read(in));
-          case Call.TYPE -> Call.read(callId, in);
-          case Cancel.TYPE -> new Cancel(callId);
-          case Prepare.TYPE -> Prepare.read(in);
-          case Ready.TYPE -> new Ready(in.getInt());
-          case Started.TYPE -> new Started(callId, in.getInt(), in.getInt());
-          case Stream.RESULT, Stream.STDOUT, Stream.STDERR -> Stream.read(type, callId, in);
-          case OutputEnded.TYPE -> OutputEnded.read(callId, in);
-          case Heartbeat.TYPE -> Heartbeat.INSTANCE;
-          case Exited.TYPE -> Exited.read(callId, in);
-          case Failed.TYPE -> Failed.read(callId, in);
-          default -> throw new MalformedException("an unknown frame type " + type);
-        };
-    in.expectEnd();
-    return frame;
   }
 
   // caller -> worker
 
   /** The worker image's settings; the first frame the caller sends. */
-  record Configure(WorkerSettings settings) implements Frame {
+  record Configure(WorkerSettings settings) implements AboutWorker {
     static final byte TYPE = 1;
-
-    @Override
-    public long callId() {
-      return 0;
-    }
 
     @Override
     public byte type() {
@@ -113,14 +70,17 @@ public sealed interface Frame {
   }
 
   /**
-   * A call: its limits, then the Kryo bytes of the callable. The worker image reads the payload in
-   * place ({@link #CALLABLE_OFFSET}) and hands it to a spare child unchanged.
+   * A call: its limits, the class loader its callable is read with ({@link DefineLoader}; 0: the
+   * system class loader), then the Kryo bytes of the callable. The worker image reads the payload
+   * in place ({@link #CALLABLE_OFFSET}) and hands it to a spare child unchanged.
    */
-  record Call(long callId, CallLimits limits, byte[] callable) implements Frame {
+  record Call(long callId, CallLimits limits, int loaderId, byte[] callable) implements Frame {
     static final byte TYPE = 2;
 
+    private static final int LOADER_OFFSET = CallLimits.BYTES;
+
     /** Where the callable starts in the payload. */
-    public static final int CALLABLE_OFFSET = CallLimits.BYTES;
+    public static final int CALLABLE_OFFSET = LOADER_OFFSET + 4;
 
     @Override
     public byte type() {
@@ -130,6 +90,7 @@ public sealed interface Frame {
     @Override
     public void writePayload(ByteWriter out) {
       limits.write(out);
+      out.putInt(loaderId);
       out.putBytes(callable, 0, callable.length);
     }
 
@@ -150,11 +111,23 @@ public sealed interface Frame {
       return CallLimits.read(bytes, payloadOffset);
     }
 
-    private static Call read(long callId, ByteReader in) throws MalformedException {
+    /** The loader of a call whose payload starts at {@code payloadOffset}, read in place. */
+    public static int loaderAt(byte[] bytes, int payloadOffset, int payloadLength)
+        throws MalformedException {
+      ByteReader in = new ByteReader(bytes, payloadOffset + LOADER_OFFSET, 4);
+      int loaderId = in.getInt();
+      if (payloadLength < CALLABLE_OFFSET || loaderId < 0 || loaderId > DefineLoader.MAX_LOADERS) {
+        throw new MalformedException("a call's loader " + loaderId);
+      }
+      return loaderId;
+    }
+
+    static Call read(long callId, ByteReader in) throws MalformedException {
       int offset = in.position();
       CallLimits limits = limitsAt(in.array(), offset, in.remaining());
+      int loaderId = loaderAt(in.array(), offset, in.remaining());
       in.skip(CALLABLE_OFFSET);
-      return new Call(callId, limits, in.getBytes(in.remaining()));
+      return new Call(callId, limits, loaderId, in.getBytes(in.remaining()));
     }
   }
 
@@ -176,15 +149,10 @@ public sealed interface Frame {
    * prepare before it forks their children: sent once per shape and worker image, before the call
    * that first needs it.
    */
-  record Prepare(List<String> shapes) implements Frame {
+  record Prepare(List<String> shapes) implements AboutWorker {
     static final byte TYPE = 4;
     static final int MAX_SHAPES = 100_000;
     static final int MAX_SHAPE_BYTES = 64 * 1024;
-
-    @Override
-    public long callId() {
-      return 0;
-    }
 
     @Override
     public byte type() {
@@ -199,7 +167,7 @@ public sealed interface Frame {
       }
     }
 
-    private static Prepare read(ByteReader in) throws MalformedException {
+    static Prepare read(ByteReader in) throws MalformedException {
       int count = in.getCount(Math.min(MAX_SHAPES, in.remaining() / 4));
       List<String> shapes = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
@@ -209,16 +177,54 @@ public sealed interface Frame {
     }
   }
 
+  /**
+   * A class loader that calls to come name: a {@code URLClassLoader} over the files of {@code
+   * classPath}, whose parent is loader {@code parentId} (0: the system class loader), made by the
+   * worker image before it forks their children; sent once per loader and worker image. How a
+   * plugin's callable, loaded after the worker image started, finds its classes.
+   */
+  record DefineLoader(int loaderId, int parentId, List<String> classPath) implements AboutWorker {
+    static final byte TYPE = 5;
+
+    /** Loader ids run from 1 to this. */
+    public static final int MAX_LOADERS = 1024;
+
+    static final int MAX_ENTRIES = 10_000;
+    static final int MAX_ENTRY_BYTES = 64 * 1024;
+
+    @Override
+    public byte type() {
+      return TYPE;
+    }
+
+    @Override
+    public void writePayload(ByteWriter out) {
+      out.putInt(loaderId).putInt(parentId).putInt(classPath.size());
+      for (String entry : classPath) {
+        out.putString(entry);
+      }
+    }
+
+    static DefineLoader read(ByteReader in) throws MalformedException {
+      int loaderId = in.getInt();
+      int parentId = in.getInt();
+      if (loaderId < 1 || loaderId > MAX_LOADERS || parentId < 0 || parentId >= loaderId) {
+        throw new MalformedException("a loader " + loaderId + " with parent " + parentId);
+      }
+      int count = in.getCount(Math.min(MAX_ENTRIES, in.remaining() / 4));
+      List<String> classPath = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        classPath.add(in.getString(MAX_ENTRY_BYTES));
+      }
+      return new DefineLoader(loaderId, parentId, classPath);
+    }
+  }
+
   // worker -> caller
 
   /** The worker image is warm and serving. */
-  record Ready(int workerPid) implements Frame {
+  record Ready(int workerPid) implements AboutWorker {
     static final byte TYPE = 10;
-
-    @Override
-    public long callId() {
-      return 0;
-    }
 
     @Override
     public byte type() {
@@ -274,7 +280,7 @@ public sealed interface Frame {
       buffer.putLong(5, callId);
     }
 
-    private static Stream read(byte type, long callId, ByteReader in) throws MalformedException {
+    static Stream read(byte type, long callId, ByteReader in) throws MalformedException {
       // The reader hands over a payload array of its own: a relayed chunk is kept, not copied.
       return new Stream(type, callId, in.takeRest());
     }
@@ -298,7 +304,7 @@ public sealed interface Frame {
       out.putLong(stdoutDropped).putLong(stderrDropped);
     }
 
-    private static OutputEnded read(long callId, ByteReader in) throws MalformedException {
+    static OutputEnded read(long callId, ByteReader in) throws MalformedException {
       OutputEnded ended = new OutputEnded(callId, in.getLong(), in.getLong());
       if (ended.stdoutDropped < 0 || ended.stderrDropped < 0) {
         throw new MalformedException("negative dropped byte counts in " + ended);
@@ -311,16 +317,11 @@ public sealed interface Frame {
    * The worker image is alive and serving: sent when it has sent nothing else for a second, so that
    * the caller can tell a quiet worker image from a stopped one.
    */
-  record Heartbeat() implements Frame {
+  record Heartbeat() implements AboutWorker {
     static final byte TYPE = 18;
 
     /** The one heartbeat: the worker image sends it without allocating. */
     public static final Heartbeat INSTANCE = new Heartbeat();
-
-    @Override
-    public long callId() {
-      return 0;
-    }
 
     @Override
     public byte type() {
@@ -377,7 +378,7 @@ public sealed interface Frame {
           .putLong(stderrDropped);
     }
 
-    private static Exited read(long callId, ByteReader in) throws MalformedException {
+    static Exited read(long callId, ByteReader in) throws MalformedException {
       Exited exited =
           new Exited(
               callId,
@@ -431,7 +432,7 @@ public sealed interface Frame {
           .putInt(value);
     }
 
-    private static Failed read(long callId, ByteReader in) throws MalformedException {
+    static Failed read(long callId, ByteReader in) throws MalformedException {
       int step = in.getInt();
       if (step < 0 || step >= WorkerStep.values().length) {
         throw new MalformedException("an unknown worker step " + step);

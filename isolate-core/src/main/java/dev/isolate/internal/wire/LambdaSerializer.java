@@ -302,12 +302,26 @@ final class LambdaSerializer extends Serializer<Object> {
     }
   }
 
+  /** The serialized form of {@code object} if it is a serializable lambda, else null. */
+  static SerializedLambda formOrNull(Object object) {
+    if (object == null || !object.getClass().isHidden()) {
+      return null;
+    }
+    try {
+      return serializedForm(object, LAMBDA_CLASSES.get(object.getClass()));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
   private static SerializedLambda serializedForm(Object lambda, LambdaClass lambdaClass) {
     if (!lambdaClass.serializable) {
+      Class<?>[] interfaces = lambda.getClass().getInterfaces();
       throw new IllegalArgumentException(
           lambda.getClass().getName()
-              + " is a lambda of an interface that is not Serializable: declare it as an"
-              + " IsolatedCallable, or cast it to an intersection with Serializable");
+              + " is a lambda of "
+              + (interfaces.length > 0 ? interfaces[0].getName() : "an interface")
+              + ", which is not Serializable");
     }
     try {
       if (lambdaClass.writeReplace != null) {

@@ -28,6 +28,7 @@ final class ChildRunner {
   private final ResultWriter results;
   private final ChildSetup setup;
   private final Kryo kryo = KryoCodec.newKryo(ClassLoader.getSystemClassLoader());
+  private final Loaders loaders = new Loaders();
   private final int lingerMillis;
   private final PollSet noDescriptors;
 
@@ -43,6 +44,11 @@ final class ChildRunner {
   /** The Kryo children read callables with; the worker image prepares shapes in it. */
   Kryo kryo() {
     return kryo;
+  }
+
+  /** The loaders the caller defined, which calls name. */
+  Loaders loaders() {
+    return loaders;
   }
 
   /** Set once after warm-up: the files a new child must stop sharing with the worker image. */
@@ -83,8 +89,10 @@ final class ChildRunner {
   /** Sets the call's limits, runs the callable, reports its outcome, ends its output and leaves. */
   private void run(byte[] request, int offset, int length) {
     CallLimits limits;
+    int loaderId;
     try {
       limits = Frame.Call.limitsAt(request, offset, length);
+      loaderId = Frame.Call.loaderAt(request, offset, length);
     } catch (MalformedException e) {
       setup.failed(SetupStep.READ_REQUEST, 0);
       return;
@@ -92,7 +100,7 @@ final class ChildRunner {
     setup.applyLimits(limits);
     int callable = offset + Frame.Call.CALLABLE_OFFSET;
     try {
-      runCallable(request, callable, offset + length - callable);
+      runCallable(request, callable, offset + length - callable, loaderId);
     } catch (Throwable unexpected) {
       try {
         results.throwable(ChildRecord.THREW, unexpected);
@@ -111,9 +119,13 @@ final class ChildRunner {
    * outcome. Also run by the warm-up in the worker image itself, on a pipe, so that children find
    * every class loaded.
    */
-  void runCallable(byte[] request, int offset, int length) {
+  void runCallable(byte[] request, int offset, int length, int loaderId) {
     IsolatedCallable<?> callable;
     try {
+      if (loaderId != 0) {
+        // This child's own Kryo: its loader changes for this call alone.
+        kryo.setClassLoader(loaders.get(loaderId));
+      }
       callable = (IsolatedCallable<?>) kryo.readClassAndObject(new Input(request, offset, length));
     } catch (Throwable e) {
       results.throwable(ChildRecord.CALLABLE_UNREADABLE, e);

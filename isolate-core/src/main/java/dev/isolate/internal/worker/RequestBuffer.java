@@ -1,6 +1,7 @@
 package dev.isolate.internal.worker;
 
 import dev.isolate.internal.wire.Frame;
+import dev.isolate.internal.wire.FrameHeader;
 import dev.isolate.internal.wire.MalformedException;
 import dev.isolate.posix.NativeBuffer;
 import java.util.Arrays;
@@ -38,11 +39,11 @@ final class RequestBuffer {
    *
    * @throws MalformedException if the header's length cannot be
    */
-  Frame.Header next() throws MalformedException {
+  FrameHeader next() throws MalformedException {
     if (end - start < Frame.HEADER_BYTES) {
       return null;
     }
-    Frame.Header header = Frame.Header.read(bytes, start, MAX_PAYLOAD);
+    FrameHeader header = FrameHeader.read(bytes, start, MAX_PAYLOAD);
     return end - start >= Frame.HEADER_BYTES + header.payloadLength() ? header : null;
   }
 
@@ -57,7 +58,7 @@ final class RequestBuffer {
   }
 
   /** Moves past the frame {@link #next()} returned. */
-  void consume(Frame.Header header) {
+  void consume(FrameHeader header) {
     start += Frame.HEADER_BYTES + header.payloadLength();
     if (start == end) {
       start = 0;

@@ -2,6 +2,7 @@ package dev.isolate.internal.worker;
 
 import dev.isolate.internal.wire.CallLimits;
 import dev.isolate.internal.wire.Frame;
+import dev.isolate.internal.wire.FrameHeader;
 import dev.isolate.internal.wire.MalformedException;
 import dev.isolate.posix.Errno;
 import dev.isolate.posix.NativeBuffer;
@@ -22,6 +23,9 @@ final class RequestIntake {
     void cancel(long callId);
 
     void prepare(List<String> shapes);
+
+    /** The caller defined a class loader that calls to come will name. */
+    void defineLoader(Frame.DefineLoader loader);
   }
 
   private final Syscalls syscalls;
@@ -48,7 +52,7 @@ final class RequestIntake {
    */
   Frame.Configure awaitConfigure() throws MalformedException {
     while (connected) {
-      Frame.Header header = requests.next();
+      FrameHeader header = requests.next();
       if (header != null) {
         Frame frame = header.decodePayload(requests.array(), requests.payloadOffset());
         requests.consume(header);
@@ -69,12 +73,13 @@ final class RequestIntake {
    */
   void readAndHandle(Handler handler) throws MalformedException {
     readSome();
-    Frame.Header header;
+    FrameHeader header;
     while ((header = requests.next()) != null) {
       byte[] bytes = requests.array();
       int payload = requests.payloadOffset();
       if (Frame.Call.is(header.type())) {
         CallLimits limits = Frame.Call.limitsAt(bytes, payload, header.payloadLength());
+        Frame.Call.loaderAt(bytes, payload, header.payloadLength());
         handler.call(header.callId(), limits, bytes, payload, header.payloadLength());
       } else {
         Frame frame = header.decodePayload(bytes, payload);
@@ -82,6 +87,8 @@ final class RequestIntake {
           handler.cancel(cancel.callId());
         } else if (frame instanceof Frame.Prepare prepare) {
           handler.prepare(prepare.shapes());
+        } else if (frame instanceof Frame.DefineLoader loader) {
+          handler.defineLoader(loader);
         } else {
           throw new MalformedException("the caller sent " + frame);
         }

@@ -161,6 +161,15 @@ final class SparePool {
     return true;
   }
 
+  /** Discards every waiting spare: they were forked before something children need now. */
+  void discardAll() {
+    for (Child child : children) {
+      if (child.spare() && !child.done) {
+        reaper.discard(child);
+      }
+    }
+  }
+
   private static int millisUntil(long at, long now) {
     return (int) Math.min(Integer.MAX_VALUE, (at - now + 999_999) / 1_000_000);
   }

@@ -81,7 +81,7 @@ final class WarmUp {
     Pipe pipe = syscalls.pipe();
     try {
       runner.useResultPipe(pipe.writeFd());
-      runner.runCallable(request, 0, request.length);
+      runner.runCallable(request, 0, request.length, 0);
     } finally {
       runner.useResultPipe(-1);
       syscalls.close(pipe.writeFd());

@@ -276,6 +276,16 @@ public final class Zygote implements RequestIntake.Handler {
    * {@code KryoCodec.prepare}): children forked from now on find the work done; spares forked
    * before do it themselves. Allocates, but once per shape, which the caller sends once.
    */
+  /**
+   * Makes a class loader that calls to come will name. Spares forked before it do not have it, so
+   * they are discarded; the pool refills once the worker image is idle.
+   */
+  @Override
+  public void defineLoader(Frame.DefineLoader loader) {
+    runner.loaders().define(loader);
+    spares.discardAll();
+  }
+
   @Override
   public void prepare(List<String> shapes) {
     for (String shape : shapes) {

@@ -17,10 +17,12 @@ class FrameTest {
         new Frame.Configure(new WorkerSettings(2, 30_000_000_000L, 5_000_000_000L, 1, 16 << 20)),
         Frame.Heartbeat.INSTANCE,
         new Frame.Call(
-            7, new CallLimits(1_000_000, 1 << 20, 3, 1 << 20), new byte[] {1, 2, 3, 4, 5}),
-        new Frame.Call(8, new CallLimits(0, 0, 0, 1 << 20), new byte[0]),
+            7, new CallLimits(1_000_000, 1 << 20, 3, 1 << 20), 0, new byte[] {1, 2, 3, 4, 5}),
+        new Frame.Call(8, new CallLimits(0, 0, 0, 1 << 20), 3, new byte[0]),
         new Frame.Cancel(9),
         new Frame.Prepare(List.of("Cdev.example.Type", "L a b c", "")),
+        new Frame.DefineLoader(1, 0, List.of("/plugins/a.jar", "/plugins/classes")),
+        new Frame.DefineLoader(2, 1, List.of()),
         new Frame.Ready(4242),
         new Frame.Started(10, 4243, 16_384),
         new Frame.Stream(Frame.Stream.RESULT, 11, new byte[] {9, 8, 7}),
@@ -36,7 +38,7 @@ class FrameTest {
   @MethodSource("everyFrame")
   void aFrameReadsBackAsItWasWritten(Frame frame) throws Exception {
     byte[] bytes = frame.encode();
-    Frame.Header header = Frame.Header.read(bytes, 0, Integer.MAX_VALUE);
+    FrameHeader header = FrameHeader.read(bytes, 0, Integer.MAX_VALUE);
     assertThat(header.type()).isEqualTo(frame.type());
     assertThat(header.callId()).isEqualTo(frame.callId());
     assertThat(Frame.HEADER_BYTES + header.payloadLength()).isEqualTo(bytes.length);
@@ -46,11 +48,13 @@ class FrameTest {
 
   @Test
   void aCallIsReadInPlaceWithItsLimitsFirst() throws Exception {
-    Frame.Call call = new Frame.Call(3, new CallLimits(5, 6, 7, 1 << 20), new byte[] {42, 43});
+    Frame.Call call = new Frame.Call(3, new CallLimits(5, 6, 7, 1 << 20), 2, new byte[] {42, 43});
     byte[] bytes = call.encode();
     CallLimits limits =
         Frame.Call.limitsAt(bytes, Frame.HEADER_BYTES, bytes.length - Frame.HEADER_BYTES);
     assertThat(limits).isEqualTo(new CallLimits(5, 6, 7, 1 << 20));
+    assertThat(Frame.Call.loaderAt(bytes, Frame.HEADER_BYTES, bytes.length - Frame.HEADER_BYTES))
+        .isEqualTo(2);
     assertThat(bytes[Frame.HEADER_BYTES + Frame.Call.CALLABLE_OFFSET]).isEqualTo((byte) 42);
   }
 
@@ -58,25 +62,25 @@ class FrameTest {
   void aLengthThatCannotBeIsRefusedBeforeAnythingIsAllocated() {
     byte[] header = new Frame.Ready(1).encode();
     Bytes.putInt(header, 0, -5);
-    assertThatThrownBy(() -> Frame.Header.read(header, 0, 1024))
+    assertThatThrownBy(() -> FrameHeader.read(header, 0, 1024))
         .isInstanceOf(MalformedException.class)
         .hasMessageContaining("a frame length of -5");
     Bytes.putInt(header, 0, Integer.MAX_VALUE);
-    assertThatThrownBy(() -> Frame.Header.read(header, 0, 1 << 20))
+    assertThatThrownBy(() -> FrameHeader.read(header, 0, 1 << 20))
         .isInstanceOf(MalformedException.class)
         .hasMessageContaining("payload at most 1048576 bytes");
   }
 
   @Test
   void anUnknownTypeOrBytesLeftOverAreMalformed() {
-    assertThatThrownBy(() -> Frame.decode((byte) 99, 0, new byte[0], 0, 0))
+    assertThatThrownBy(() -> FrameHeader.decode((byte) 99, 0, new byte[0], 0, 0))
         .isInstanceOf(MalformedException.class)
         .hasMessageContaining("an unknown frame type 99");
     byte[] ready = new byte[5];
-    assertThatThrownBy(() -> Frame.decode((byte) 10, 0, ready, 0, 5))
+    assertThatThrownBy(() -> FrameHeader.decode((byte) 10, 0, ready, 0, 5))
         .isInstanceOf(MalformedException.class)
         .hasMessageContaining("1 bytes left over");
-    assertThatThrownBy(() -> Frame.decode((byte) 10, 0, ready, 0, 3))
+    assertThatThrownBy(() -> FrameHeader.decode((byte) 10, 0, ready, 0, 3))
         .isInstanceOf(MalformedException.class)
         .hasMessageContaining("needs 4 more bytes");
   }
@@ -87,7 +91,7 @@ class FrameTest {
     exited[Frame.HEADER_BYTES + 8] = 2;
     assertThatThrownBy(
             () ->
-                Frame.decode(
+                FrameHeader.decode(
                     exited[4], 1, exited, Frame.HEADER_BYTES, exited.length - Frame.HEADER_BYTES))
         .isInstanceOf(MalformedException.class)
         .hasMessageContaining("a boolean of 2");
@@ -95,7 +99,7 @@ class FrameTest {
     Bytes.putInt(failed, Frame.HEADER_BYTES, 77);
     assertThatThrownBy(
             () ->
-                Frame.decode(
+                FrameHeader.decode(
                     failed[4], 1, failed, Frame.HEADER_BYTES, failed.length - Frame.HEADER_BYTES))
         .isInstanceOf(MalformedException.class)
         .hasMessageContaining("an unknown worker step 77");
@@ -103,7 +107,7 @@ class FrameTest {
     Bytes.putInt(prepare, Frame.HEADER_BYTES, Integer.MAX_VALUE);
     assertThatThrownBy(
             () ->
-                Frame.decode(
+                FrameHeader.decode(
                     prepare[4],
                     0,
                     prepare,
@@ -111,6 +115,20 @@ class FrameTest {
                     prepare.length - Frame.HEADER_BYTES))
         .isInstanceOf(MalformedException.class)
         .hasMessageContaining("a count of 2147483647");
+    // A loader must come after its parent, and a call may name only the loaders there can be.
+    byte[] loader = new Frame.DefineLoader(3, 3, List.of()).encode();
+    assertThatThrownBy(
+            () ->
+                FrameHeader.decode(
+                    loader[4], 0, loader, Frame.HEADER_BYTES, loader.length - Frame.HEADER_BYTES))
+        .isInstanceOf(MalformedException.class)
+        .hasMessageContaining("a loader 3 with parent 3");
+    byte[] call = new Frame.Call(1, new CallLimits(0, 0, 0, 1 << 20), 0, new byte[0]).encode();
+    Bytes.putInt(call, Frame.HEADER_BYTES + CallLimits.BYTES, -1);
+    assertThatThrownBy(
+            () -> Frame.Call.loaderAt(call, Frame.HEADER_BYTES, call.length - Frame.HEADER_BYTES))
+        .isInstanceOf(MalformedException.class)
+        .hasMessageContaining("a call's loader -1");
   }
 
   @Test
@@ -118,7 +136,7 @@ class FrameTest {
     byte[] bytes = new Frame.Configure(new WorkerSettings(-1, 1, 1, 0, 0)).encode();
     assertThatThrownBy(
             () ->
-                Frame.decode(
+                FrameHeader.decode(
                     bytes[4], 0, bytes, Frame.HEADER_BYTES, bytes.length - Frame.HEADER_BYTES))
         .isInstanceOf(MalformedException.class)
         .hasMessageContaining("worker settings out of range");

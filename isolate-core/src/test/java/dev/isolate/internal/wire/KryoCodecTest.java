@@ -143,9 +143,10 @@ class KryoCodecTest {
   }
 
   @Test
-  void aLambdaOfAnInterfaceThatIsNotSerializableIsRefusedSayingHow() {
+  void aLambdaOfAnInterfaceThatIsNotSerializableIsRefusedNamingTheInterface() {
     Supplier<String> plain = () -> "x";
     assertThatThrownBy(() -> write(KryoCodec.newKryo(LOADER), plain))
-        .hasMessageContaining("is a lambda of an interface that is not Serializable");
+        .hasMessageContaining(
+            "is a lambda of java.util.function.Supplier, which is not Serializable");
   }
 }

@@ -7,6 +7,7 @@ import dev.isolate.internal.wire.ByteWriter;
 import dev.isolate.internal.wire.Bytes;
 import dev.isolate.internal.wire.CallLimits;
 import dev.isolate.internal.wire.Frame;
+import dev.isolate.internal.wire.FrameHeader;
 import dev.isolate.internal.wire.MalformedException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,10 +25,10 @@ class RequestBufferTest {
     ByteWriter out = new ByteWriter(1024);
     byte[] callable = new byte[callableSize];
     Arrays.fill(callable, (byte) 7);
-    new Frame.Call(1, new CallLimits(10, 20, 30, 1 << 20), callable).encode(out);
+    new Frame.Call(1, new CallLimits(10, 20, 30, 1 << 20), 0, callable).encode(out);
     new Frame.Cancel(1).encode(out);
     new Frame.Prepare(List.of("Cx.Y")).encode(out);
-    new Frame.Call(2, new CallLimits(0, 0, 0, 1 << 20), new byte[] {5}).encode(out);
+    new Frame.Call(2, new CallLimits(0, 0, 0, 1 << 20), 0, new byte[] {5}).encode(out);
     return out.toByteArray();
   }
 
@@ -40,7 +41,7 @@ class RequestBufferTest {
     List<String> seen = new ArrayList<>();
     for (int at = 0; at < bytes.length; at += chunk) {
       buffer.append(bytes, at, Math.min(chunk, bytes.length - at));
-      Frame.Header header;
+      FrameHeader header;
       while ((header = buffer.next()) != null) {
         if (Frame.Call.is(header.type())) {
           CallLimits limits =

@@ -1,0 +1,54 @@
+package dev.isolate.internal.wire;
+
+/**
+ * The header of a {@link Frame}, read in place: {@code int length} (of what follows), {@code byte
+ * type}, {@code long callId}; and the decoding of the payload that follows it into its frame.
+ */
+public record FrameHeader(byte type, long callId, int payloadLength) {
+  /**
+   * Reads the header at {@code offset}, checking its length against {@code maxPayload}.
+   *
+   * @throws MalformedException if the length is negative or above {@code maxPayload}
+   */
+  public static FrameHeader read(byte[] bytes, int offset, int maxPayload)
+      throws MalformedException {
+    ByteReader in = new ByteReader(bytes, offset, Frame.HEADER_BYTES);
+    int length = in.getInt();
+    int payload = length - (Frame.HEADER_BYTES - 4);
+    if (payload < 0 || payload > maxPayload) {
+      throw new MalformedException(
+          "a frame length of " + length + " (payload at most " + maxPayload + " bytes)");
+    }
+    return new FrameHeader(in.getByte(), in.getLong(), payload);
+  }
+
+  /** Its frame's payload, decoded from {@code bytes} at {@code offset}. */
+  public Frame decodePayload(byte[] bytes, int offset) throws MalformedException {
+    return decode(type, callId, bytes, offset, payloadLength);
+  }
+
+  /** Decodes the payload of a frame of {@code type}. */
+  static Frame decode(byte type, long callId, byte[] bytes, int offset, int length)
+      throws MalformedException {
+    ByteReader in = new ByteReader(bytes, offset, length);
+    Frame frame =
+        switch (type) {
+          case Frame.Configure.TYPE -> new Frame.Configure(WorkerSettings.read(in));
+          case Frame.Call.TYPE -> Frame.Call.read(callId, in);
+          case Frame.Cancel.TYPE -> new Frame.Cancel(callId);
+          case Frame.Prepare.TYPE -> Frame.Prepare.read(in);
+          case Frame.DefineLoader.TYPE -> Frame.DefineLoader.read(in);
+          case Frame.Ready.TYPE -> new Frame.Ready(in.getInt());
+          case Frame.Started.TYPE -> new Frame.Started(callId, in.getInt(), in.getInt());
+          case Frame.Stream.RESULT, Frame.Stream.STDOUT, Frame.Stream.STDERR ->
+              Frame.Stream.read(type, callId, in);
+          case Frame.OutputEnded.TYPE -> Frame.OutputEnded.read(callId, in);
+          case Frame.Heartbeat.TYPE -> Frame.Heartbeat.INSTANCE;
+          case Frame.Exited.TYPE -> Frame.Exited.read(callId, in);
+          case Frame.Failed.TYPE -> Frame.Failed.read(callId, in);
+          default -> throw new MalformedException("an unknown frame type " + type);
+        };
+    in.expectEnd();
+    return frame;
+  }
+}
