@@ -1,4 +1,8 @@
-/** The JUnit 5 extension of isolate: {@code @Isolated} test bodies run in a forked child. */
+/**
+ * The JUnit Jupiter extension of isolate: the bodies of {@code @ProcessIsolated} tests run in a
+ * forked child. JUnit is not a dependency of this module for its users: it runs on theirs (Jupiter
+ * 5.10 or later, 6 included).
+ */
 module isolate.junit {
   requires transitive isolate.core;
   requires transitive org.junit.jupiter.api;

@@ -9,24 +9,21 @@ import java.lang.annotation.Target;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Runs the annotated test method, or every test method of the annotated class, in a forked child
- * process of an isolate worker image: a segfault, an {@code abort()}, a {@code System.exit} or a
- * hang past {@link #timeoutMillis} fails that test with the category, reason, signal and crash
- * frame, and the rest of the suite keeps running.
+ * The former name of {@link ProcessIsolated}, kept so that existing suites still run their tests in
+ * a child: it behaves as {@code @ProcessIsolated} with the same {@code timeoutMillis} and {@code
+ * maxHeapMebibytes}, wherever it is (a method, a class, an enclosing class).
  *
- * <p>What runs where: the test method's body runs in the child, on a copy of the test instance
- * (serialized with Kryo after {@code @BeforeEach}, so the fields it set travel with it) and of the
- * method's arguments (parameterized tests included). {@code @BeforeAll}, {@code @BeforeEach},
- * {@code @AfterEach} and {@code @AfterAll} run in the test JVM, as usual; what the body changes in
- * the child (fields, static state, native memory) stays in the child. A failed assertion or an
- * exception thrown by the body is reported as itself, with its message and the child's stack trace.
- * A method-level annotation overrides a class-level one.
+ * @deprecated use {@link ProcessIsolated}. JUnit has an annotation of the same simple name, {@code
+ *     org.junit.jupiter.api.parallel.Isolated}, which only keeps a test from running in parallel
+ *     with others: an IDE's import of the wrong one gives no process isolation and no warning. The
+ *     new attribute {@link ProcessIsolated#jvmOptions} is only on the new name.
  */
+@Deprecated
 @Target({ElementType.TYPE, ElementType.METHOD})
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
 @Inherited
-@ExtendWith(IsolatedExtension.class)
+@ExtendWith(ProcessIsolatedExtension.class)
 public @interface Isolated {
   /**
    * Wall-clock limit of the test body in the child, in milliseconds; past it the child is killed.

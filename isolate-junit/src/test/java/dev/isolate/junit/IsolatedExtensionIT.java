@@ -1,14 +1,15 @@
 package dev.isolate.junit;
 
+import static dev.isolate.junit.SampleRuns.passed;
+import static dev.isolate.junit.SampleRuns.results;
+import static dev.isolate.junit.SampleRuns.thrown;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Collectors;
 import jnr.ffi.LibraryLoader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assertions;
@@ -21,13 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.platform.engine.TestExecutionResult;
-import org.junit.platform.testkit.engine.EngineTestKit;
-import org.junit.platform.testkit.engine.Events;
 import org.opentest4j.AssertionFailedError;
 
 /**
  * Runs sample test classes through the real Jupiter engine with the JUnit Platform's test kit and
- * checks what JUnit was told about each test. The samples are static nested classes: Surefire does
+ * checks what JUnit was told about each test. The samples are static nested classes: Failsafe does
  * not run those by itself.
  */
 @EnabledOnOs(OS.LINUX)
@@ -44,7 +43,7 @@ class IsolatedExtensionIT {
   static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
 
   /** One test per outcome a user can meet. */
-  @Isolated(timeoutMillis = 3000)
+  @ProcessIsolated(timeoutMillis = 3000)
   static class Outcomes {
     @Test
     void passes() {
@@ -87,34 +86,6 @@ class IsolatedExtensionIT {
     }
   }
 
-  private static Map<String, TestExecutionResult> results(Class<?> samples) {
-    Events tests =
-        EngineTestKit.engine("junit-jupiter")
-            .selectors(selectClass(samples))
-            .execute()
-            .testEvents();
-    return tests.finished().stream()
-        .collect(
-            Collectors.toMap(
-                event -> event.getTestDescriptor().getDisplayName(),
-                event -> event.getPayload(TestExecutionResult.class).orElseThrow(),
-                (a, b) -> a));
-  }
-
-  private static Throwable thrown(Map<String, TestExecutionResult> results, String test) {
-    TestExecutionResult result = results.get(test);
-    assertThat(result).as(test).isNotNull();
-    assertThat(result.getStatus()).as(test).isEqualTo(TestExecutionResult.Status.FAILED);
-    Throwable throwable = result.getThrowable().orElseThrow();
-    System.out.println(
-        test
-            + " -> "
-            + throwable.getClass().getName()
-            + ": "
-            + throwable.getMessage().lines().findFirst().orElse(""));
-    return throwable;
-  }
-
   @Test
   void eachOutcomeIsReportedAsWhatItIsAndTheSuiteGoesOn() {
     Map<String, TestExecutionResult> results = results(Outcomes.class);
@@ -155,7 +126,7 @@ class IsolatedExtensionIT {
   }
 
   /** A test instance that cannot be copied: a Thread's fields are closed to reflection. */
-  @Isolated
+  @ProcessIsolated
   static class Uncopyable {
     Thread owner = Thread.currentThread();
     transient Thread skipped = Thread.currentThread();
@@ -180,7 +151,7 @@ class IsolatedExtensionIT {
   static final List<String> LIFECYCLE = new CopyOnWriteArrayList<>();
 
   /** Lifecycle methods around an isolated body, and a parameterized test. */
-  @Isolated
+  @ProcessIsolated
   static class Lifecycle {
     static int bodiesRunHere;
     long testJvmPid;
@@ -261,5 +232,39 @@ class IsolatedExtensionIT {
     assertThat(LIFECYCLE.stream().filter(line -> line.startsWith("after")))
         .hasSize(4)
         .allMatch(line -> line.equals("after in " + here + ", bodies run here: 0"));
+  }
+
+  /** The deprecated alias, as existing suites use it: still a child, still its timeout. */
+  @SuppressWarnings("deprecation") // The alias is what is under test.
+  @Isolated(timeoutMillis = 1500)
+  static class UnderTheDeprecatedAlias {
+    long testJvmPid;
+
+    @BeforeEach
+    void remember() {
+      testJvmPid = ProcessHandle.current().pid();
+    }
+
+    @Test
+    void runsInAChild() {
+      Assertions.assertNotEquals(testJvmPid, ProcessHandle.current().pid());
+    }
+
+    @Test
+    void hangs() throws InterruptedException {
+      Thread.sleep(600_000);
+    }
+  }
+
+  @Test
+  void theDeprecatedAliasStillIsolates() {
+    Map<String, TestExecutionResult> results = results(UnderTheDeprecatedAlias.class);
+
+    assertThat(results).hasSize(2);
+    passed(results, "runsInAChild()");
+    assertThat(thrown(results, "hangs()"))
+        .isInstanceOf(IsolatedTestFailure.class)
+        .hasMessageContaining("TIMED_OUT")
+        .hasMessageContaining("timeout of 1500 ms");
   }
 }
