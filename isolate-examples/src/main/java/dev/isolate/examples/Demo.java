@@ -1,5 +1,10 @@
 package dev.isolate.examples;
 
+import static dev.isolate.examples.Report.heading;
+import static dev.isolate.examples.Report.line;
+import static dev.isolate.examples.Report.mib;
+import static dev.isolate.examples.Report.unexpected;
+
 import dev.isolate.CrashReport;
 import dev.isolate.IsolatedCallable;
 import dev.isolate.Isolator;
@@ -25,7 +30,6 @@ public final class Demo {
   private static final int LEAKS = 5;
   // Far below the 5 GiB leaked: the caller's own JIT and buffers may add a few MiB.
   private static final long RSS_GROWTH_LIMIT = 256 * MIB;
-  private static final String INDENT = "    ";
 
   private Demo() {}
 
@@ -193,28 +197,6 @@ public final class Demo {
             + e.getMessage());
   }
 
-  private static boolean unexpected(MemIsolateException e) {
-    return unexpected(
-        "the call failed: " + e.category() + "/" + e.reason() + ": " + e.getMessage());
-  }
-
-  /**
-   * Prints what went wrong and returns false, so that a check reads {@code ok || unexpected(...)}.
-   */
-  private static boolean unexpected(String what) {
-    System.out.println(INDENT + "UNEXPECTED: " + what);
-    return false;
-  }
-
-  private static void heading(String title) {
-    System.out.println();
-    System.out.println(title);
-  }
-
-  private static void line(String label, Object value) {
-    System.out.printf("%s%-18s %s%n", INDENT, label, value);
-  }
-
   /** The signals this demo meets; the library reports numbers. */
   private static String signalName(int signal) {
     return switch (signal) {
@@ -224,10 +206,6 @@ public final class Demo {
       case 15 -> "SIGTERM";
       default -> "signal";
     };
-  }
-
-  private static String mib(long bytes) {
-    return bytes / MIB + " MiB";
   }
 
   /** This process's resident set size, from the {@code VmRSS} line of {@code /proc/self/status}. */

@@ -74,13 +74,21 @@ public final class RetryExample {
             .maxQueuedCalls(0)
             .forwardChildOutput(false)
             .build()) {
+      Path started = scratch.resolve("busy-started");
+      String startedPath = started.toString();
       CompletableFuture<Integer> busy =
           single.submit(
               () -> {
+                Files.writeString(Path.of(startedPath), "started");
                 Thread.sleep(300);
                 return 0;
               });
-      Thread.sleep(100);
+      // The payment is tried while the one slot is taken: once the busy call runs, however long
+      // its worker image took to start.
+      long giveUp = System.nanoTime() + 60_000_000_000L;
+      while (!Files.exists(started) && System.nanoTime() < giveUp) {
+        Thread.sleep(10);
+      }
       String charged =
           Retry.notIdempotent()
               .attempts(20)
@@ -94,6 +102,12 @@ public final class RetryExample {
       System.out.println("payment after the refusals: " + charged);
     }
     System.out.println("the caller JVM is still alive (pid " + ProcessHandle.current().pid() + ")");
+    try (var files = Files.list(scratch)) {
+      for (Path file : files.toList()) {
+        Files.delete(file);
+      }
+    }
+    Files.delete(scratch);
   }
 
   /**

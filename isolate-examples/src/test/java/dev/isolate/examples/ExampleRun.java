@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -18,14 +19,18 @@ final class ExampleRun {
 
   /** The example's output; fails the test if it did not end within 90 s or did not exit with 0. */
   static String run(Class<?> main) throws Exception {
+    return run(main, List.of());
+  }
+
+  /** {@link #run(Class)}, with these options on the example's JVM command line. */
+  static String run(Class<?> main, List<String> jvmOptions) throws Exception {
     // A JVM of its own: the examples' crashes and exits must not touch surefire's JVM.
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process process =
-        new ProcessBuilder(
-                List.of(
-                    java.toString(), "-cp", System.getProperty("java.class.path"), main.getName()))
-            .redirectErrorStream(true)
-            .start();
+    List<String> command = new ArrayList<>();
+    command.add(java.toString());
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     // Read on another thread: a process that kept the example's output open must not hang the test.
     CompletableFuture<String> reading =
         CompletableFuture.supplyAsync(
