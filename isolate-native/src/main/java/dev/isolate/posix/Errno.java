@@ -20,6 +20,9 @@ public final class Errno {
   public static final int EMFILE = 24;
   public static final int ENOSPC = 28;
   public static final int EPIPE = 32;
+  public static final int ENOSYS = 38;
+  public static final int ENOMSG = 42;
+  public static final int EOPNOTSUPP = 95;
 
   private static final Map<Integer, String> NAMES =
       Map.ofEntries(
@@ -38,7 +41,10 @@ public final class Errno {
           Map.entry(ENFILE, "ENFILE"),
           Map.entry(EMFILE, "EMFILE"),
           Map.entry(ENOSPC, "ENOSPC"),
-          Map.entry(EPIPE, "EPIPE"));
+          Map.entry(EPIPE, "EPIPE"),
+          Map.entry(ENOSYS, "ENOSYS"),
+          Map.entry(ENOMSG, "ENOMSG"),
+          Map.entry(EOPNOTSUPP, "EOPNOTSUPP"));
 
   private Errno() {}
 

@@ -65,6 +65,15 @@ final class JnrSyscalls implements Syscalls {
     @IgnoreError
     long syscall(long number);
 
+    /**
+     * glibc's variadic {@code syscall} with four arguments after the number, enough for Landlock
+     * and seccomp. Five parameters on purpose: jnr-ffi 2.3.4's x86-64 stubs pass the sixth
+     * parameter of a six-parameter function wrongly (jnr/jnr-ffi#181), and seven take jnr's generic
+     * path, which allocates on every call. Variadic integer arguments travel like fixed ones on
+     * x86-64 and aarch64 Linux, and glibc's syscall ignores {@code %al}.
+     */
+    long syscall(long number, long a1, long a2, long a3, long a4);
+
     @IgnoreError
     String strerror(int errno);
   }
@@ -117,6 +126,16 @@ final class JnrSyscalls implements Syscalls {
   }
 
   static Syscalls instance() {
+    return binding();
+  }
+
+  /**
+   * The binding itself, for the sandbox classes of this package: their calls are not on {@link
+   * Syscalls}, so that the test doubles that wrap it need not know them.
+   *
+   * @throws UnsupportedOperationException off Linux, or when libc cannot be bound, saying why
+   */
+  static JnrSyscalls binding() {
     if (LOADED instanceof JnrSyscalls syscalls) {
       return syscalls;
     }
@@ -147,6 +166,36 @@ final class JnrSyscalls implements Syscalls {
   private SyscallException failure(String call) {
     int errno = LastError.getLastError(runtime);
     return new SyscallException(call, errno, libc.strerror(errno));
+  }
+
+  /**
+   * {@code syscall(number, a1, a2, a3, a4)}: its non-negative result, or a failure named {@code
+   * call}. Allocates nothing unless it fails, so a forked child can make it with a full heap.
+   */
+  long syscall(String call, long number, long a1, long a2, long a3, long a4)
+      throws SyscallException {
+    long result = libc.syscall(number, a1, a2, a3, a4);
+    if (result < 0) {
+      throw failure(call);
+    }
+    return result;
+  }
+
+  /**
+   * {@code prctl(option, a2, a3, a4, a5)}: its non-negative result, or a failure named {@code
+   * call}.
+   */
+  int prctl(String call, int option, long a2, long a3, long a4, long a5) throws SyscallException {
+    int result = libc.prctl(option, a2, a3, a4, a5);
+    if (result < 0) {
+      throw failure(call);
+    }
+    return result;
+  }
+
+  /** Zeroed native memory that the GC never moves; freed once the pointer is unreachable. */
+  Pointer allocateDirect(int bytes) {
+    return Memory.allocateDirect(runtime, bytes, true);
   }
 
   @Override
