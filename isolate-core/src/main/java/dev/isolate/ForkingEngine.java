@@ -1,8 +1,10 @@
 package dev.isolate;
 
+import dev.isolate.internal.host.ClassLearning;
 import dev.isolate.internal.host.InheritedOptions;
 import dev.isolate.internal.host.PluginLoaders;
 import dev.isolate.internal.host.WorkerClassPath;
+import dev.isolate.internal.jfr.WarmUpRefusedEvent;
 import dev.isolate.internal.outcome.CrashFiles;
 import dev.isolate.internal.outcome.ResultPolicy;
 import dev.isolate.internal.wire.CallLimits;
@@ -46,7 +48,9 @@ final class ForkingEngine implements Engine {
             : List.of();
     this.admission = new Admission(settings.maxConcurrentCalls(), settings.maxQueuedCalls());
     this.crashFiles = new CrashFiles(crashDirectory, settings.keepCrashReports());
-    this.workers = new WorkerSupervisor(settings, work, crashDirectory, classPath, inherited);
+    ClassLearning learning = new ClassLearning(settings.learnClasses(), ForkingEngine::refused);
+    this.workers =
+        new WorkerSupervisor(settings, work, crashDirectory, classPath, inherited, learning);
     CallerCodec codec =
         new CallerCodec(
             loader, ResultPolicy.of(settings.resultFilter(), settings.maxResultBytes()));
@@ -57,6 +61,7 @@ final class ForkingEngine implements Engine {
             codec,
             crashFiles,
             new PluginLoaders(classPath, work),
+            learning,
             settings.listener(),
             new AtomicLong(1));
   }
@@ -92,6 +97,24 @@ final class ForkingEngine implements Engine {
     admission.close();
     workers.close();
     crashFiles.prune();
+  }
+
+  /**
+   * A class a worker image refused to initialize ahead: said once on standard error, and as a JFR
+   * event, because the call itself goes on unharmed (each child initializes the class as before).
+   */
+  private static void refused(String className, String rule) {
+    System.err.println(
+        "[isolate] "
+            + className
+            + " is not initialized ahead in the worker image: its static initializer "
+            + rule
+            + ", which a worker image must not (it forks its children); each child initializes"
+            + " it itself, as without learning, and the worker image was replaced");
+    WarmUpRefusedEvent event = new WarmUpRefusedEvent();
+    event.className = className;
+    event.rule = rule;
+    event.commit();
   }
 
   Path crashDirectory() {

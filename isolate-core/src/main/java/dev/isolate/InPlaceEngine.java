@@ -12,10 +12,16 @@ import java.util.concurrent.CompletableFuture;
  * in every child. The call is already isolated, so its calls run in place, on the calling thread:
  * no JVM is launched and no file is made. A value comes back as it is; a throw fails the call with
  * {@link Reason#CALLABLE_THREW} and the exception as its cause, as it would from a child. Timeouts
- * and limits are those of the enclosing call.
+ * and limits are those of the enclosing call; an isolator with a {@link Sandbox} refuses its calls
+ * here, as the enclosing call's sandbox, not its own, would apply.
  */
 final class InPlaceEngine implements Engine {
+  private final Sandbox sandbox;
   private volatile boolean closed;
+
+  InPlaceEngine(Sandbox sandbox) {
+    this.sandbox = sandbox;
+  }
 
   /** Whether this JVM is a worker image or one of its children. */
   static boolean applies() {
@@ -28,6 +34,17 @@ final class InPlaceEngine implements Engine {
     Objects.requireNonNull(callable, "callable");
     if (closed) {
       throw new IllegalStateException("this Isolator is closed");
+    }
+    if (!sandbox.isNone()) {
+      // In place, the call would run in the enclosing child's sandbox, not in this one's.
+      throw MemIsolateException.of(
+          new Failure(
+              Reason.CHILD_SETUP_FAILED,
+              "an isolator with a sandbox ("
+                  + sandbox
+                  + ") cannot run a call inside an isolated call, where calls run in place; make"
+                  + " the call from the caller, or give the enclosing isolator the sandbox; the"
+                  + " callable did not run"));
     }
     try {
       return callable.call();

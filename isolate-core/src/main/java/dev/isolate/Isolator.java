@@ -40,7 +40,10 @@ public final class Isolator implements AutoCloseable {
 
   private Isolator(IsolatorSettings settings) {
     this.settings = settings;
-    this.engine = InPlaceEngine.applies() ? new InPlaceEngine() : new ForkingEngine(settings);
+    this.engine =
+        InPlaceEngine.applies()
+            ? new InPlaceEngine(settings.sandbox())
+            : new ForkingEngine(settings);
   }
 
   /**
@@ -66,7 +69,7 @@ public final class Isolator implements AutoCloseable {
    *     thread's interrupt status is set again)
    */
   public <T> T execute(IsolatedCallable<T> callable) throws MemIsolateException {
-    return execute(callable, limits(settings.timeout()));
+    return execute(callable, settings.limits(settings.timeout()));
   }
 
   /**
@@ -77,7 +80,7 @@ public final class Isolator implements AutoCloseable {
    * @throws CallableStatusUnknownException with {@link Reason#TIMED_OUT} if the call ran past it
    */
   public <T> T execute(IsolatedCallable<T> callable, Duration timeout) throws MemIsolateException {
-    return execute(callable, limits(IsolatorSettings.checkedTimeout(timeout)));
+    return execute(callable, settings.limits(IsolatorSettings.checkedTimeout(timeout)));
   }
 
   @SuppressWarnings("unchecked")
@@ -100,7 +103,7 @@ public final class Isolator implements AutoCloseable {
    * @throws IllegalStateException if this isolator is closed
    */
   public <T> CompletableFuture<T> submit(IsolatedCallable<T> callable) {
-    return submit(callable, limits(settings.timeout()));
+    return submit(callable, settings.limits(settings.timeout()));
   }
 
   /**
@@ -110,7 +113,7 @@ public final class Isolator implements AutoCloseable {
    * @throws IllegalArgumentException if {@code timeout} is zero, negative or too large
    */
   public <T> CompletableFuture<T> submit(IsolatedCallable<T> callable, Duration timeout) {
-    return submit(callable, limits(IsolatorSettings.checkedTimeout(timeout)));
+    return submit(callable, settings.limits(IsolatorSettings.checkedTimeout(timeout)));
   }
 
   private <T> CompletableFuture<T> submit(IsolatedCallable<T> callable, CallLimits limits) {
@@ -124,14 +127,6 @@ public final class Isolator implements AutoCloseable {
   @Override
   public void close() {
     engine.close();
-  }
-
-  private CallLimits limits(Duration callTimeout) {
-    return new CallLimits(
-        callTimeout == null ? 0 : callTimeout.toNanos(),
-        settings.maxNativeMemoryBytes(),
-        settings.cpuSeconds(),
-        settings.maxResultBytes());
   }
 
   // For tests and diagnostics; an isolator that runs in place has none of these.
@@ -168,6 +163,9 @@ public final class Isolator implements AutoCloseable {
     long cpuSeconds;
     List<String> jvmOptions = List.of();
     boolean inheritJvmOptions = true;
+    boolean learnClasses = true;
+    List<String> preloadClasses = List.of();
+    Sandbox sandbox = Sandbox.none();
     List<Path> classPath = List.of();
     boolean forwardChildOutput = true;
     ObjectInputFilter resultFilter;
@@ -222,11 +220,7 @@ public final class Isolator implements AutoCloseable {
      * @throws IllegalArgumentException below 1 MiB
      */
     public Builder maxNativeMemoryBytes(long bytes) {
-      if (bytes < IsolatorSettings.MIB) {
-        throw new IllegalArgumentException(
-            "maxNativeMemoryBytes must be at least 1 MiB (1048576), got " + bytes);
-      }
-      this.maxNativeMemoryBytes = bytes;
+      this.maxNativeMemoryBytes = IsolatorSettings.checkedNativeMemory(bytes);
       return this;
     }
 
@@ -268,6 +262,41 @@ public final class Isolator implements AutoCloseable {
      */
     public Builder inheritJvmOptions(boolean inherit) {
       this.inheritJvmOptions = inherit;
+      return this;
+    }
+
+    /**
+     * Whether the worker image learns from its children: the classes a child loaded and initialized
+     * for a callable are loaded and initialized once in the worker image, before it forks the next
+     * children, so that they do not pay for them again (a logging framework's start-up, a native
+     * binding's generation, a test library's classes). A static initializer run so runs once, in
+     * the worker image: its static state is then shared by every child, as in a zygote, rather than
+     * made fresh in each. A class whose initializer breaks fork safety there (starts a thread,
+     * opens a file for writing, registers a shutdown hook) is never initialized ahead again, and is
+     * reported. Default: true.
+     */
+    public Builder learnClasses(boolean learn) {
+      this.learnClasses = learn;
+      return this;
+    }
+
+    /**
+     * Classes to load and initialize in the worker image before its first child, by binary name,
+     * with the same checks as learned ones: what every call will need, known in advance. Default:
+     * none.
+     */
+    public Builder preloadClasses(List<String> classNames) {
+      this.preloadClasses = List.copyOf(Objects.requireNonNull(classNames, "classNames"));
+      return this;
+    }
+
+    /**
+     * What every child may not do (the network, writing files, starting programs), enforced by the
+     * kernel in each child before it reads its callable; see {@link Sandbox}. Default: {@link
+     * Sandbox#none()}.
+     */
+    public Builder sandbox(Sandbox sandbox) {
+      this.sandbox = Objects.requireNonNull(sandbox, "sandbox");
       return this;
     }
 

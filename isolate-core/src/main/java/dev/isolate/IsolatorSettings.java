@@ -1,5 +1,7 @@
 package dev.isolate;
 
+import dev.isolate.internal.wire.CallLimits;
+import dev.isolate.internal.wire.SandboxRules;
 import dev.isolate.internal.wire.WorkerSettings;
 import java.io.IOException;
 import java.io.ObjectInputFilter;
@@ -7,9 +9,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Everything an {@link Isolator} is built from, checked and immutable: what {@link
@@ -24,6 +28,9 @@ record IsolatorSettings(
     List<String> jvmOptions,
     boolean inheritJvmOptions,
     List<Path> classPath,
+    boolean learnClasses,
+    List<String> preloadClasses,
+    Sandbox sandbox,
     boolean forwardChildOutput,
     ObjectInputFilter resultFilter,
     long maxResultBytes,
@@ -105,6 +112,9 @@ record IsolatorSettings(
             builder.jvmOptions,
             builder.inheritJvmOptions,
             builder.classPath,
+            builder.learnClasses,
+            builder.preloadClasses,
+            builder.sandbox,
             builder.forwardChildOutput,
             builder.resultFilter,
             builder.maxResultBytes,
@@ -131,14 +141,44 @@ record IsolatorSettings(
     return maxHeapBytes + WORKER_HEAP_RESERVE;
   }
 
-  /** What the worker image is told in its first frame. */
-  WorkerSettings worker() {
+  /**
+   * What the worker image is told in its first frame; of {@link #preloadClasses}, those {@code
+   * refused} does not name (an earlier worker image found them to break fork safety); children
+   * whose sandbox is read-only may still write their crash reports into {@code crashDirectory}.
+   */
+  WorkerSettings worker(Set<String> refused, Path crashDirectory) {
+    List<String> preload = new ArrayList<>();
+    for (String name : preloadClasses) {
+      if (!refused.contains(name)) {
+        preload.add(name);
+      }
+    }
     return new WorkerSettings(
         preforkedChildren,
         childSetupLimit.toNanos(),
         childStuckAfter.toNanos(),
         childLingerMillis,
-        maxOutputBytes);
+        maxOutputBytes,
+        learnClasses,
+        preload,
+        sandboxRules(crashDirectory));
+  }
+
+  private SandboxRules sandboxRules(Path crashDirectory) {
+    if (sandbox.isNone()) {
+      return SandboxRules.NONE;
+    }
+    List<String> writable = new ArrayList<>();
+    for (Path path : sandbox.writablePaths().orElse(List.of())) {
+      writable.add(path.toString());
+    }
+    writable.add(crashDirectory.toAbsolutePath().normalize().toString());
+    return new SandboxRules(
+        true,
+        sandbox.deniesNetwork(),
+        sandbox.writablePaths().isPresent(),
+        writable,
+        sandbox.deniesExec());
   }
 
   /**
@@ -176,6 +216,23 @@ record IsolatorSettings(
               + count);
     }
     return count;
+  }
+
+  /** The limits of one call: {@code callTimeout} (null for none) and this isolator's own. */
+  CallLimits limits(Duration callTimeout) {
+    return new CallLimits(
+        callTimeout == null ? 0 : callTimeout.toNanos(),
+        maxNativeMemoryBytes,
+        cpuSeconds,
+        maxResultBytes);
+  }
+
+  static long checkedNativeMemory(long bytes) {
+    if (bytes < MIB) {
+      throw new IllegalArgumentException(
+          "maxNativeMemoryBytes must be at least 1 MiB (1048576), got " + bytes);
+    }
+    return bytes;
   }
 
   /** A byte bound between 1 KiB and 1 GiB, checked. */

@@ -2,6 +2,7 @@ package dev.isolate;
 
 import dev.isolate.internal.host.CallEvents;
 import dev.isolate.internal.host.CallOutcome;
+import dev.isolate.internal.host.ClassLearning;
 import dev.isolate.internal.host.PluginLoaders;
 import dev.isolate.internal.host.WorkerProcess;
 import dev.isolate.internal.outcome.Classification;
@@ -10,6 +11,7 @@ import dev.isolate.internal.outcome.CrashFiles;
 import dev.isolate.internal.outcome.Failure;
 import dev.isolate.internal.outcome.ThrowableRebuilder;
 import dev.isolate.internal.wire.CallLimits;
+import dev.isolate.internal.wire.WorkerStep;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -31,6 +33,7 @@ final class RealCall implements CallEvents {
       CallerCodec codec,
       CrashFiles crashFiles,
       PluginLoaders loaders,
+      ClassLearning learning,
       CallListener listener,
       AtomicLong callIds) {}
 
@@ -43,6 +46,12 @@ final class RealCall implements CallEvents {
   private final PluginLoaders.Use loader;
 
   private final ClassLoader valueLoader;
+
+  /**
+   * The callable class, if the child is to report the classes it loaded for the worker image to
+   * learn; else null.
+   */
+  private final Class<?> learnFor;
 
   /**
    * Completes with the outcome of the call's last attempt, or exceptionally with a {@link
@@ -73,6 +82,11 @@ final class RealCall implements CallEvents {
     this.loader = context.loaders().useFor(callableClass);
     this.valueLoader =
         loader.loaderId() == 0 ? context.codec().loader() : callableClass.getClassLoader();
+    // A plugin's classes are its loader's: the worker image learns those of its own class path.
+    this.learnFor =
+        loader.loaderId() == 0 && context.learning().shouldLearn(callableClass)
+            ? callableClass
+            : null;
   }
 
   /**
@@ -127,7 +141,7 @@ final class RealCall implements CallEvents {
     observation.sent();
     // Shapes are prepared with the worker image's own loader: a plugin's are left to its child.
     Set<String> shapes = loader.loaderId() == 0 ? request.shapes() : Set.of();
-    if (!target.call(id, limits, loader, request.bytes(), shapes, this)) {
+    if (!target.call(id, limits, loader, learnFor, request.bytes(), shapes, this)) {
       return false;
     }
     if (cancelled) {
@@ -144,8 +158,12 @@ final class RealCall implements CallEvents {
   @Override
   public void outcome(CallOutcome attempt) {
     context.admission().release();
+    // Killed before it reached the callable, or refused by a worker image that no longer forks:
+    // the callable did not run.
     boolean stuckInSetup =
-        attempt instanceof CallOutcome.ChildExited exited && exited.killedInSetup();
+        (attempt instanceof CallOutcome.ChildExited exited && exited.killedInSetup())
+            || (attempt instanceof CallOutcome.WorkerFailed failed
+                && failed.step() == WorkerStep.NOT_FORK_SAFE);
     if (stuckInSetup && stuckAttempt == null && !context.workers().closed() && !cancelled) {
       // Killed before it reached the callable (stuck in the library's own code after the fork):
       // the callable did not run, and a second fork is almost never caught at the same instant.

@@ -1,5 +1,6 @@
 package dev.isolate;
 
+import dev.isolate.internal.host.ClassLearning;
 import dev.isolate.internal.host.WorkerClassPath;
 import dev.isolate.internal.host.WorkerLaunch;
 import dev.isolate.internal.host.WorkerProcess;
@@ -65,6 +66,7 @@ final class WorkerSupervisor {
   private List<Path> classPathFiles;
 
   private final List<String> inheritedOptions;
+  private final ClassLearning learning;
 
   /** The worker image that takes new calls. Written under lock; read without it as a hint. */
   private volatile WorkerProcess serving;
@@ -104,12 +106,14 @@ final class WorkerSupervisor {
       Path workDirectory,
       Path crashDirectory,
       WorkerClassPath classPath,
-      List<String> inheritedOptions) {
+      List<String> inheritedOptions,
+      ClassLearning learning) {
     this.settings = settings;
     this.workDirectory = workDirectory;
     this.crashDirectory = crashDirectory;
     this.classPath = classPath;
     this.inheritedOptions = inheritedOptions;
+    this.learning = learning;
     OPEN.add(this);
     watchdog.scheduleWithFixedDelay(this::watch, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
     synchronized (lock) {
@@ -139,6 +143,11 @@ final class WorkerSupervisor {
       checkOpen();
       retired.removeIf(WorkerProcess::exited);
       adoptSuccessorIfReady();
+      if (serving != null && serving.tainted()) {
+        // It no longer forks; it exits once idle, and a new worker image takes the calls.
+        retired.add(serving);
+        serving = null;
+      }
       if (serving == null || !serving.alive()) {
         replaceDead();
       }
@@ -313,7 +322,10 @@ final class WorkerSupervisor {
       launched.incrementAndGet();
       WorkerProcess worker =
           WorkerProcess.start(
-              WorkerLaunch.processOf(command), settings.worker(), settings.forwardChildOutput());
+              WorkerLaunch.processOf(command),
+              settings.worker(learning.refusedNames(), crashDirectory),
+              settings.forwardChildOutput(),
+              learning);
       watched.removeIf(WorkerProcess::exited);
       watched.add(worker);
       return worker;

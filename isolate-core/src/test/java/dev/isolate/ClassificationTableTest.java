@@ -97,6 +97,12 @@ class ClassificationTableTest {
             null,
             f -> assertThat(f.message()).contains("pid 77").contains("did not run")),
         row(
+            Reason.WORKER_UNAVAILABLE,
+            failed(WorkerStep.NOT_FORK_SAFE, 0),
+            NO_LIMITS,
+            null,
+            f -> assertThat(f.message()).contains("broke fork safety").contains("did not run")),
+        row(
             Reason.SERIALIZATION_FAILED,
             exited(0, started(r -> r.chain(ChildRecord.RESULT_UNSERIALIZABLE, "cannot"))),
             NO_LIMITS,

@@ -138,6 +138,8 @@ class PreforkedPoolIT {
     try (Isolator isolator =
         Isolator.builder()
             .preforkedChildren(2)
+            // Preparing a shape must not initialize its class; learning would (see LearningIT).
+            .learnClasses(false)
             .jvmOptions(List.of("-Disolate.test.traceDir=" + temp))
             .forwardChildOutput(false)
             .build()) {

@@ -43,6 +43,7 @@ public final class ExitAgent {
         Map.of(),
         Set.of(),
         Map.of());
+    ExitHook.instrumentation = instrumentation;
     RuntimeRewriter rewriter = new RuntimeRewriter();
     instrumentation.addTransformer(rewriter, true);
     try {
@@ -53,17 +54,19 @@ public final class ExitAgent {
     if (rewriter.failure != null) {
       throw new IllegalStateException("could not rewrite java.lang.Runtime", rewriter.failure);
     }
-    if (rewriter.methodsRewritten != 2) {
+    if (rewriter.methodsRewritten != 3) {
       throw new IllegalStateException(
           "found "
               + rewriter.methodsRewritten
-              + " of Runtime.exit(int) and Runtime.halt(int) to rewrite, expected 2");
+              + " of Runtime.exit(int), Runtime.halt(int) and Runtime.addShutdownHook(Thread) to"
+              + " rewrite, expected 3");
     }
   }
 
   /**
    * Inserts {@code ExitHook.beforeExit(status)} at the start of {@code exit(I)V} and {@code
-   * halt(I)V}.
+   * halt(I)V}, and {@code ExitHook.shutdownHookAdded()} at the start of {@code
+   * addShutdownHook(Thread)}.
    */
   static byte[] rewriteRuntime(byte[] classFile, int[] methodsRewritten) {
     ClassReader reader = new ClassReader(classFile);
@@ -75,6 +78,17 @@ public final class ExitAgent {
               int access, String name, String descriptor, String signature, String[] exceptions) {
             MethodVisitor method =
                 super.visitMethod(access, name, descriptor, signature, exceptions);
+            if ("addShutdownHook".equals(name) && "(Ljava/lang/Thread;)V".equals(descriptor)) {
+              methodsRewritten[0]++;
+              return new MethodVisitor(Opcodes.ASM9, method) {
+                @Override
+                public void visitCode() {
+                  super.visitCode();
+                  super.visitMethodInsn(
+                      Opcodes.INVOKESTATIC, HOOK, "shutdownHookAdded", "()V", false);
+                }
+              };
+            }
             if (!"(I)V".equals(descriptor) || !("exit".equals(name) || "halt".equals(name))) {
               return method;
             }

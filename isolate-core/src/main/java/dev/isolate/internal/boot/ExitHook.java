@@ -1,5 +1,7 @@
 package dev.isolate.internal.boot;
 
+import java.lang.instrument.Instrumentation;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
@@ -15,7 +17,29 @@ public final class ExitHook {
   /** Set once by the worker image, before it forks. */
   public static volatile IntConsumer handler;
 
+  /**
+   * The agent's instrumentation, set by its {@code premain}: how a child lists the classes it
+   * loaded, for the worker image to learn them.
+   */
+  public static volatile Instrumentation instrumentation;
+
+  /**
+   * How many shutdown hooks were registered ({@code Runtime.addShutdownHook} calls it, once
+   * rewritten): the worker image checks that a class it initializes ahead registers none.
+   */
+  private static final AtomicInteger SHUTDOWN_HOOKS = new AtomicInteger();
+
   private ExitHook() {}
+
+  /** Called first thing by {@code Runtime.addShutdownHook}. */
+  public static void shutdownHookAdded() {
+    SHUTDOWN_HOOKS.incrementAndGet();
+  }
+
+  /** How many shutdown hooks have been registered in this JVM. */
+  public static int shutdownHooks() {
+    return SHUTDOWN_HOOKS.get();
+  }
 
   /** Runs the handler, if any; returns only when the process should exit the normal way. */
   public static void beforeExit(int status) {

@@ -1,7 +1,7 @@
 package dev.isolate.internal.host;
 
-import dev.isolate.internal.wire.Frame;
 import dev.isolate.internal.wire.ResultStream;
+import dev.isolate.internal.wire.WorkerFrame;
 import dev.isolate.internal.wire.WorkerStep;
 import dev.isolate.posix.WaitStatus;
 import java.util.Optional;
@@ -27,7 +27,7 @@ public sealed interface CallOutcome {
       implements CallOutcome {
 
     static ChildExited of(
-        Frame.Exited exited, long elapsedNanos, ResultStream result, ChildOutput output) {
+        WorkerFrame.Exited exited, long elapsedNanos, ResultStream result, ChildOutput output) {
       return new ChildExited(
           exited.childPid(),
           new WaitStatus(exited.waitStatus()),
@@ -62,7 +62,7 @@ public sealed interface CallOutcome {
       ChildOutput output)
       implements CallOutcome {
 
-    static WorkerFailed of(Frame.Failed failed, ChildOutput output) {
+    static WorkerFailed of(WorkerFrame.Failed failed, ChildOutput output) {
       return new WorkerFailed(
           failed.step(),
           failed.errno(),

@@ -3,6 +3,7 @@ package dev.isolate.internal.host;
 import dev.isolate.internal.wire.Frame;
 import dev.isolate.internal.wire.FrameHeader;
 import dev.isolate.internal.wire.MalformedException;
+import dev.isolate.internal.wire.WorkerFrame;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -51,7 +52,7 @@ final class FrameReader implements Runnable {
         byte[] payload = new byte[parsed.payloadLength()];
         in.readFully(payload);
         Frame frame = parsed.decodePayload(payload, 0);
-        if (frame instanceof Frame.Ready ready) {
+        if (frame instanceof WorkerFrame.Ready ready) {
           sink.ready(ready.workerPid());
         } else {
           sink.frame(frame);

@@ -1,7 +1,7 @@
 package dev.isolate.internal.host;
 
-import dev.isolate.internal.wire.Frame;
 import dev.isolate.internal.wire.ResultStream;
+import dev.isolate.internal.wire.WorkerFrame;
 import java.io.PrintStream;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -21,6 +21,10 @@ final class InFlightCall {
   final OutputCapture stdout;
   final OutputCapture stderr;
   private final CallEvents events;
+
+  /** The callable class whose child reports what it learned, or null: see {@link ClassLearning}. */
+  volatile Class<?> learnFor;
+
   private final AtomicBoolean outcomeTold = new AtomicBoolean();
   private final AtomicBoolean goneTold = new AtomicBoolean();
   private final AtomicBoolean killRequested = new AtomicBoolean();
@@ -56,10 +60,10 @@ final class InFlightCall {
    * @return true the first time its result pipe carries what cannot be (a malformed record, or more
    *     than the bound): the child is to be killed
    */
-  boolean stream(Frame.Stream frame) {
+  boolean stream(WorkerFrame.Stream frame) {
     switch (frame.type()) {
-      case Frame.Stream.RESULT -> result.append(frame.bytes());
-      case Frame.Stream.STDOUT -> stdout.append(frame.bytes(), 0, frame.bytes().length);
+      case WorkerFrame.Stream.RESULT -> result.append(frame.bytes());
+      case WorkerFrame.Stream.STDOUT -> stdout.append(frame.bytes(), 0, frame.bytes().length);
       default -> stderr.append(frame.bytes(), 0, frame.bytes().length);
     }
     boolean misbehaved = result.malformed() != null || result.valueTooLarge();
@@ -67,7 +71,7 @@ final class InFlightCall {
   }
 
   /** The child ended its output: if its value is whole, that is the call's outcome already. */
-  void outputEnded(Frame.OutputEnded ended) {
+  void outputEnded(WorkerFrame.OutputEnded ended) {
     droppedElsewhere(ended.stdoutDropped(), ended.stderrDropped());
     outputEndedSeen = true;
     if (result.valueComplete() && result.malformed() == null) {

@@ -143,6 +143,8 @@ public final class WorkerLaunch {
     // An isolator built in the worker image or a child runs its calls in place: see InPlaceEngine.
     command.add("-D" + InheritedOptions.WORKER_IMAGE_PROPERTY + "=true");
     command.add("-javaagent:" + agentJar);
+    // How a child tells the classes it initialized from those it only loaded (see Learner).
+    command.add("--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED");
     List<String> options = new ArrayList<>(inheritedOptions);
     options.addAll(libraryOptions(inheritedOptions));
     options.addAll(extraOptions);

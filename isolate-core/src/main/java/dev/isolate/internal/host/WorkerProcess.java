@@ -2,12 +2,12 @@ package dev.isolate.internal.host;
 
 import dev.isolate.internal.wire.CallLimits;
 import dev.isolate.internal.wire.Frame;
+import dev.isolate.internal.wire.WorkerFrame;
 import dev.isolate.internal.wire.WorkerSettings;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -42,11 +42,16 @@ public final class WorkerProcess implements FrameReader.Sink {
   private volatile String killedBecause;
   private final Map<Long, InFlightCall> inFlight = new ConcurrentHashMap<>();
 
-  /** Shapes sent in a PREPARE frame. Written under the toWorker lock. */
-  private final ShapeLedger shapes = new ShapeLedger();
+  /** What the worker image was told ahead of calls. Used under the toWorker lock. */
+  private final Announcements announcements;
 
-  /** Loaders sent in a DEFINE_LOADER frame. Written under the toWorker lock. */
-  private final Set<Integer> definedLoaders = ConcurrentHashMap.newKeySet();
+  private final ClassLearning learning;
+
+  /** The class the worker image said it is initializing ahead, until its next frame. */
+  private volatile String initializing;
+
+  /** Set when a class it initialized ahead broke fork safety: it forks no more children. */
+  private volatile boolean tainted;
 
   private final CompletableFuture<Integer> ready = new CompletableFuture<>();
   private final WorkerStderr stderr;
@@ -78,8 +83,14 @@ public final class WorkerProcess implements FrameReader.Sink {
 
   private volatile String howItEnded;
 
-  private WorkerProcess(Process process, WorkerSettings settings, boolean forwardChildOutput) {
+  private WorkerProcess(
+      Process process,
+      WorkerSettings settings,
+      boolean forwardChildOutput,
+      ClassLearning learning) {
     this.process = process;
+    this.learning = learning;
+    this.announcements = new Announcements(learning);
     this.forwardChildOutput = forwardChildOutput;
     this.maxOutputBytes = settings.maxOutputBytes();
     this.toWorker = process.getOutputStream();
@@ -96,10 +107,13 @@ public final class WorkerProcess implements FrameReader.Sink {
    * own, see {@link #awaitReady}.
    */
   public static WorkerProcess start(
-      ProcessBuilder launch, WorkerSettings settings, boolean forwardChildOutput)
+      ProcessBuilder launch,
+      WorkerSettings settings,
+      boolean forwardChildOutput,
+      ClassLearning learning)
       throws IOException {
     Process process = launch.start();
-    WorkerProcess worker = new WorkerProcess(process, settings, forwardChildOutput);
+    WorkerProcess worker = new WorkerProcess(process, settings, forwardChildOutput, learning);
     worker.reader.start();
     worker.stderr.start();
     try {
@@ -191,6 +205,7 @@ public final class WorkerProcess implements FrameReader.Sink {
       long callId,
       CallLimits limits,
       PluginLoaders.Use loader,
+      Class<?> learnFor,
       byte[] callable,
       Set<String> shapes,
       CallEvents events) {
@@ -202,6 +217,7 @@ public final class WorkerProcess implements FrameReader.Sink {
             maxOutputBytes,
             forwardChildOutput,
             events);
+    call.learnFor = learnFor;
     synchronized (calls) {
       if (retiring) {
         return false;
@@ -215,16 +231,9 @@ public final class WorkerProcess implements FrameReader.Sink {
     }
     try {
       synchronized (toWorker) {
-        List<String> fresh = this.shapes.announce(shapes);
-        if (!fresh.isEmpty()) {
-          toWorker.write(new Frame.Prepare(fresh).encode());
-        }
-        for (Frame.DefineLoader definition : loader.definitions()) {
-          if (definedLoaders.add(definition.loaderId())) {
-            toWorker.write(definition.encode());
-          }
-        }
-        toWorker.write(new Frame.Call(callId, limits, loader.loaderId(), callable).encode());
+        announcements.writeFor(shapes, loader, toWorker);
+        toWorker.write(
+            new Frame.Call(callId, limits, loader.loaderId(), learnFor != null, callable).encode());
         toWorker.flush();
       }
     } catch (IOException e) {
@@ -360,34 +369,70 @@ public final class WorkerProcess implements FrameReader.Sink {
   @Override
   public void frame(Frame frame) {
     lastFrameAt = System.nanoTime();
-    boolean last = frame instanceof Frame.Exited || frame instanceof Frame.Failed;
+    if (frame instanceof WorkerFrame.Preloading preloading) {
+      preloading(preloading);
+      return;
+    }
+    // Any other frame: the class it was initializing ahead returned.
+    initializing = null;
+    boolean last = frame instanceof WorkerFrame.Exited || frame instanceof WorkerFrame.Failed;
     InFlightCall call = last ? inFlight.remove(frame.callId()) : inFlight.get(frame.callId());
     if (call == null) {
       return;
     }
-    if (frame instanceof Frame.Started started) {
+    if (frame instanceof WorkerFrame.Started started) {
       call.started(started.childPid());
       heapUsedBytes = (started.workerHeapUsedKiB() & 0xFFFF_FFFFL) << 10;
-    } else if (frame instanceof Frame.Stream stream) {
+    } else if (frame instanceof WorkerFrame.Stream stream) {
       if (call.stream(stream)) {
         // The child wrote what no child of this library writes: it is killed, and the call then
         // ends as usual, with what it wrote.
         cancelSoon(call.callId);
       }
-    } else if (frame instanceof Frame.OutputEnded ended) {
+    } else if (frame instanceof WorkerFrame.OutputEnded ended) {
+      // Before the outcome is told: the caller's next call then tells the worker image.
+      if (call.learnFor != null) {
+        learning.learned(call.learnFor, call.result.learned());
+      }
       call.outputEnded(ended);
-    } else if (frame instanceof Frame.Exited exited) {
+    } else if (frame instanceof WorkerFrame.Exited exited) {
       call.droppedElsewhere(exited.stdoutDropped(), exited.stderrDropped());
       call.end(CallOutcome.ChildExited.of(exited, call.elapsedNanos(), call.result, call.output()));
       closeInputIfIdle();
-    } else if (frame instanceof Frame.Failed failed) {
+    } else if (frame instanceof WorkerFrame.Failed failed) {
       call.end(CallOutcome.WorkerFailed.of(failed, call.output()));
       closeInputIfIdle();
     }
   }
 
+  /**
+   * The worker image initializes a class ahead, or refused one that broke fork safety: then it
+   * forks no more, and is retired; its successor never initializes that class ahead.
+   */
+  private void preloading(WorkerFrame.Preloading preloading) {
+    if (preloading.refusal().isEmpty()) {
+      initializing = preloading.className();
+      return;
+    }
+    initializing = null;
+    tainted = true;
+    learning.refused(preloading.className(), preloading.refusal());
+    retire();
+  }
+
+  /** Whether a class it initialized ahead broke fork safety. */
+  public boolean tainted() {
+    return tainted;
+  }
+
   @Override
   public void ended(String why) {
+    String stuckIn = initializing;
+    if (stuckIn != null) {
+      learning.refused(
+          stuckIn,
+          "did not return: the worker image died or stopped answering while it initialized it");
+    }
     // Read before dead is set: a caller that sees the worker dead may close it, and a worker that
     // died on its own must not be described as stopped.
     boolean stoppedByClose = stopRequested;

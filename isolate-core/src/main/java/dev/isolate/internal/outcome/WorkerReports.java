@@ -122,6 +122,11 @@ final class WorkerReports {
                       + ") returned "
                       + failed.value()
                       + "; the child was killed, the callable may have run");
+          case NOT_FORK_SAFE ->
+              new Failure(
+                  Reason.WORKER_UNAVAILABLE,
+                  "the worker image no longer forks: a class it initialized ahead broke fork"
+                      + " safety, and it was replaced; the callable did not run");
         };
     failed.status().filter(WaitStatus::signaled).ifPresent(s -> failure.signal(s.termSignal()));
     return failure;

@@ -43,6 +43,17 @@ public final class ChildRecord {
    */
   public static final byte CALLABLE_STARTING = 8;
 
+  /**
+   * The classes the child loaded that the worker image had not, one per line in UTF-8, each a
+   * {@link Frame.Prepare} shape: {@code I} and the binary name of a class it initialized, {@code D}
+   * and that of one it only loaded; after the outcome, and only from a child asked to learn. The
+   * caller has the worker image load (and initialize) them ahead of later children.
+   */
+  public static final byte LEARNED = 9;
+
+  /** The most bytes of a {@link #LEARNED} payload. */
+  public static final int MAX_LEARNED_BYTES = 1024 * 1024;
+
   /** Bytes of an {@link #EXIT_CALLED} payload. */
   public static final int EXIT_CALLED_BYTES = 4;
 

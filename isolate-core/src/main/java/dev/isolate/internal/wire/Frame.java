@@ -1,15 +1,22 @@
 package dev.isolate.internal.wire;
 
-import dev.isolate.posix.NativeBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A frame between the caller and its worker image, either way: its {@link FrameHeader}, then the
- * payload, big-endian. Each frame type is a record here, which both ends use to write and to read
- * it; nothing else knows its layout.
+ * payload, big-endian. Each frame type is a record, which both ends use to write and to read it;
+ * nothing else knows its layout: the caller's here, the worker image's in {@link WorkerFrame}.
  */
-public sealed interface Frame {
+public sealed interface Frame
+    permits Frame.AboutWorker,
+        Frame.Call,
+        Frame.Cancel,
+        WorkerFrame.Started,
+        WorkerFrame.Stream,
+        WorkerFrame.OutputEnded,
+        WorkerFrame.Exited,
+        WorkerFrame.Failed {
   /** Bytes before the payload: the length, the type and the call id. */
   int HEADER_BYTES = 4 + 1 + 8;
 
@@ -45,7 +52,12 @@ public sealed interface Frame {
 
   /** A frame about the worker image itself rather than a call. */
   sealed interface AboutWorker extends Frame
-      permits Configure, Prepare, DefineLoader, Ready, Heartbeat {
+      permits Configure,
+          Prepare,
+          DefineLoader,
+          WorkerFrame.Ready,
+          WorkerFrame.Heartbeat,
+          WorkerFrame.Preloading {
     @Override
     default long callId() {
       return 0;
@@ -71,16 +83,19 @@ public sealed interface Frame {
 
   /**
    * A call: its limits, the class loader its callable is read with ({@link DefineLoader}; 0: the
-   * system class loader), then the Kryo bytes of the callable. The worker image reads the payload
-   * in place ({@link #CALLABLE_OFFSET}) and hands it to a spare child unchanged.
+   * system class loader), whether its child reports what it learned ({@link ChildRecord#LEARNED}),
+   * then the Kryo bytes of the callable. The worker image reads the payload in place ({@link
+   * #CALLABLE_OFFSET}) and hands it to a spare child unchanged.
    */
-  record Call(long callId, CallLimits limits, int loaderId, byte[] callable) implements Frame {
+  record Call(long callId, CallLimits limits, int loaderId, boolean learn, byte[] callable)
+      implements Frame {
     static final byte TYPE = 2;
 
     private static final int LOADER_OFFSET = CallLimits.BYTES;
+    private static final int LEARN_OFFSET = LOADER_OFFSET + 4;
 
     /** Where the callable starts in the payload. */
-    public static final int CALLABLE_OFFSET = LOADER_OFFSET + 4;
+    public static final int CALLABLE_OFFSET = LEARN_OFFSET + 1;
 
     @Override
     public byte type() {
@@ -91,6 +106,7 @@ public sealed interface Frame {
     public void writePayload(ByteWriter out) {
       limits.write(out);
       out.putInt(loaderId);
+      out.putBoolean(learn);
       out.putBytes(callable, 0, callable.length);
     }
 
@@ -122,12 +138,22 @@ public sealed interface Frame {
       return loaderId;
     }
 
+    /** Whether the child of a call read in place is to report what it learned. */
+    public static boolean learnAt(byte[] bytes, int payloadOffset, int payloadLength)
+        throws MalformedException {
+      if (payloadLength < CALLABLE_OFFSET) {
+        throw new MalformedException("a call of " + payloadLength + " bytes has no learn flag");
+      }
+      return new ByteReader(bytes, payloadOffset + LEARN_OFFSET, 1).getBoolean();
+    }
+
     static Call read(long callId, ByteReader in) throws MalformedException {
       int offset = in.position();
       CallLimits limits = limitsAt(in.array(), offset, in.remaining());
       int loaderId = loaderAt(in.array(), offset, in.remaining());
+      boolean learn = learnAt(in.array(), offset, in.remaining());
       in.skip(CALLABLE_OFFSET);
-      return new Call(callId, limits, loaderId, in.getBytes(in.remaining()));
+      return new Call(callId, limits, loaderId, learn, in.getBytes(in.remaining()));
     }
   }
 
@@ -150,6 +176,12 @@ public sealed interface Frame {
    * that first needs it.
    */
   record Prepare(List<String> shapes) implements AboutWorker {
+    /** A shape of this kind, then a binary class name: a class to load and initialize ahead. */
+    public static final char INITIALIZE = 'I';
+
+    /** A shape of this kind, then a binary class name: a class to load ahead, not initialized. */
+    public static final char LOAD = 'D';
+
     static final byte TYPE = 4;
     static final int MAX_SHAPES = 100_000;
     static final int MAX_SHAPE_BYTES = 64 * 1024;
@@ -217,234 +249,6 @@ public sealed interface Frame {
         classPath.add(in.getString(MAX_ENTRY_BYTES));
       }
       return new DefineLoader(loaderId, parentId, classPath);
-    }
-  }
-
-  // worker -> caller
-
-  /** The worker image is warm and serving. */
-  record Ready(int workerPid) implements AboutWorker {
-    static final byte TYPE = 10;
-
-    @Override
-    public byte type() {
-      return TYPE;
-    }
-
-    @Override
-    public void writePayload(ByteWriter out) {
-      out.putInt(workerPid);
-    }
-  }
-
-  /**
-   * The call's child was forked (or a spare was given the call); the worker image's heap, never
-   * collected, had {@code workerHeapUsedKiB} in use.
-   */
-  record Started(long callId, int childPid, int workerHeapUsedKiB) implements Frame {
-    static final byte TYPE = 11;
-
-    @Override
-    public byte type() {
-      return TYPE;
-    }
-
-    @Override
-    public void writePayload(ByteWriter out) {
-      out.putInt(childPid).putInt(workerHeapUsedKiB);
-    }
-  }
-
-  /**
-   * Bytes the child wrote to its result pipe ({@link #RESULT}, see {@link ChildRecord}), its
-   * standard output or its standard error, relayed as they came.
-   */
-  record Stream(byte type, long callId, byte[] bytes) implements Frame {
-    public static final byte RESULT = 12;
-    public static final byte STDOUT = 13;
-    public static final byte STDERR = 14;
-
-    @Override
-    public void writePayload(ByteWriter out) {
-      out.putBytes(bytes, 0, bytes.length);
-    }
-
-    /**
-     * Writes the header of a stream frame of {@code payloadLength} bytes at the start of {@code
-     * buffer}, in front of bytes already read into it at {@link #HEADER_BYTES}: relayed bytes are
-     * never copied through the Java heap.
-     */
-    public static void writeHeader(NativeBuffer buffer, byte type, long callId, int payloadLength) {
-      buffer.putInt(0, HEADER_BYTES - 4 + payloadLength);
-      buffer.putByte(4, type);
-      buffer.putLong(5, callId);
-    }
-
-    static Stream read(byte type, long callId, ByteReader in) throws MalformedException {
-      // The reader hands over a payload array of its own: a relayed chunk is kept, not copied.
-      return new Stream(type, callId, in.takeRest());
-    }
-  }
-
-  /**
-   * The child closed its result pipe and its standard output and error (it does so after its last
-   * record, just before {@code _exit}): everything it wrote has been relayed, but for the bytes of
-   * output dropped past the bound, and {@link Exited} follows once it is reaped.
-   */
-  record OutputEnded(long callId, long stdoutDropped, long stderrDropped) implements Frame {
-    static final byte TYPE = 17;
-
-    @Override
-    public byte type() {
-      return TYPE;
-    }
-
-    @Override
-    public void writePayload(ByteWriter out) {
-      out.putLong(stdoutDropped).putLong(stderrDropped);
-    }
-
-    static OutputEnded read(long callId, ByteReader in) throws MalformedException {
-      OutputEnded ended = new OutputEnded(callId, in.getLong(), in.getLong());
-      if (ended.stdoutDropped < 0 || ended.stderrDropped < 0) {
-        throw new MalformedException("negative dropped byte counts in " + ended);
-      }
-      return ended;
-    }
-  }
-
-  /**
-   * The worker image is alive and serving: sent when it has sent nothing else for a second, so that
-   * the caller can tell a quiet worker image from a stopped one.
-   */
-  record Heartbeat() implements AboutWorker {
-    static final byte TYPE = 18;
-
-    /** The one heartbeat: the worker image sends it without allocating. */
-    public static final Heartbeat INSTANCE = new Heartbeat();
-
-    @Override
-    public byte type() {
-      return TYPE;
-    }
-
-    @Override
-    public void writePayload(ByteWriter out) {}
-  }
-
-  /**
-   * The child was reaped, with its wait status and what it used (from {@code wait4}); no more
-   * frames follow for the call.
-   *
-   * @param killedAtDeadline the worker image killed it because the call's deadline passed
-   * @param killedInSetup the worker image killed it because it was stuck before its callable
-   * @param cancelled the worker image killed it because the caller cancelled the call
-   * @param resultTooLarge the worker image killed it because its result pipe carried more than the
-   *     bound
-   * @param stdoutDropped bytes of its standard output past the bound, read and dropped
-   * @param stderrDropped the same for its standard error
-   */
-  record Exited(
-      long callId,
-      int childPid,
-      int waitStatus,
-      boolean killedAtDeadline,
-      boolean killedInSetup,
-      boolean cancelled,
-      boolean resultTooLarge,
-      int cpuMillis,
-      int maxRssKiB,
-      long stdoutDropped,
-      long stderrDropped)
-      implements Frame {
-    static final byte TYPE = 15;
-
-    @Override
-    public byte type() {
-      return TYPE;
-    }
-
-    @Override
-    public void writePayload(ByteWriter out) {
-      out.putInt(childPid)
-          .putInt(waitStatus)
-          .putBoolean(killedAtDeadline)
-          .putBoolean(killedInSetup)
-          .putBoolean(cancelled)
-          .putBoolean(resultTooLarge)
-          .putInt(cpuMillis)
-          .putInt(maxRssKiB)
-          .putLong(stdoutDropped)
-          .putLong(stderrDropped);
-    }
-
-    static Exited read(long callId, ByteReader in) throws MalformedException {
-      Exited exited =
-          new Exited(
-              callId,
-              in.getInt(),
-              in.getInt(),
-              in.getBoolean(),
-              in.getBoolean(),
-              in.getBoolean(),
-              in.getBoolean(),
-              in.getInt(),
-              in.getInt(),
-              in.getLong(),
-              in.getLong());
-      if (exited.stdoutDropped < 0 || exited.stderrDropped < 0) {
-        throw new MalformedException("negative dropped byte counts in " + exited);
-      }
-      return exited;
-    }
-  }
-
-  /**
-   * A system call of the worker image failed for this call; no more frames follow for it.
-   *
-   * @param childPid the child, 0 if none was forked
-   * @param reaped whether the child was reaped, and then {@code waitStatus} says how it ended
-   * @param value what the failed call returned, where that is the fact (a pid from {@code waitpid})
-   */
-  record Failed(
-      long callId,
-      WorkerStep step,
-      int errno,
-      int childPid,
-      boolean reaped,
-      int waitStatus,
-      int value)
-      implements Frame {
-    static final byte TYPE = 16;
-
-    @Override
-    public byte type() {
-      return TYPE;
-    }
-
-    @Override
-    public void writePayload(ByteWriter out) {
-      out.putInt(step.ordinal())
-          .putInt(errno)
-          .putInt(childPid)
-          .putBoolean(reaped)
-          .putInt(waitStatus)
-          .putInt(value);
-    }
-
-    static Failed read(long callId, ByteReader in) throws MalformedException {
-      int step = in.getInt();
-      if (step < 0 || step >= WorkerStep.values().length) {
-        throw new MalformedException("an unknown worker step " + step);
-      }
-      return new Failed(
-          callId,
-          WorkerStep.values()[step],
-          in.getInt(),
-          in.getInt(),
-          in.getBoolean(),
-          in.getInt(),
-          in.getInt());
     }
   }
 }

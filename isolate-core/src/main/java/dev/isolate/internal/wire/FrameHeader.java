@@ -38,14 +38,16 @@ public record FrameHeader(byte type, long callId, int payloadLength) {
           case Frame.Cancel.TYPE -> new Frame.Cancel(callId);
           case Frame.Prepare.TYPE -> Frame.Prepare.read(in);
           case Frame.DefineLoader.TYPE -> Frame.DefineLoader.read(in);
-          case Frame.Ready.TYPE -> new Frame.Ready(in.getInt());
-          case Frame.Started.TYPE -> new Frame.Started(callId, in.getInt(), in.getInt());
-          case Frame.Stream.RESULT, Frame.Stream.STDOUT, Frame.Stream.STDERR ->
-              Frame.Stream.read(type, callId, in);
-          case Frame.OutputEnded.TYPE -> Frame.OutputEnded.read(callId, in);
-          case Frame.Heartbeat.TYPE -> Frame.Heartbeat.INSTANCE;
-          case Frame.Exited.TYPE -> Frame.Exited.read(callId, in);
-          case Frame.Failed.TYPE -> Frame.Failed.read(callId, in);
+          case WorkerFrame.Ready.TYPE -> new WorkerFrame.Ready(in.getInt());
+          case WorkerFrame.Started.TYPE ->
+              new WorkerFrame.Started(callId, in.getInt(), in.getInt());
+          case WorkerFrame.Stream.RESULT, WorkerFrame.Stream.STDOUT, WorkerFrame.Stream.STDERR ->
+              WorkerFrame.Stream.read(type, callId, in);
+          case WorkerFrame.OutputEnded.TYPE -> WorkerFrame.OutputEnded.read(callId, in);
+          case WorkerFrame.Heartbeat.TYPE -> WorkerFrame.Heartbeat.INSTANCE;
+          case WorkerFrame.Preloading.TYPE -> WorkerFrame.Preloading.read(in);
+          case WorkerFrame.Exited.TYPE -> WorkerFrame.Exited.read(callId, in);
+          case WorkerFrame.Failed.TYPE -> WorkerFrame.Failed.read(callId, in);
           default -> throw new MalformedException("an unknown frame type " + type);
         };
     in.expectEnd();

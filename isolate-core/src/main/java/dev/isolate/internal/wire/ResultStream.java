@@ -29,6 +29,7 @@ public final class ResultStream {
   private String malformed;
   private boolean valueTooLarge;
   private boolean ended;
+  private List<String> learned = List.of();
 
   // The record being read: its header as far as it has come, then its payload.
   private final byte[] header = new byte[ChildRecord.HEADER_BYTES];
@@ -105,11 +106,18 @@ public final class ResultStream {
 
   /** Why a record of this kind and length cannot come now, or null if it can. */
   private String checkHeader(byte kind, int length) {
-    if (ended) {
-      return "a record (kind " + kind + ") after the outcome";
-    }
     if (length < 0) {
       return "a record of " + length + " bytes";
+    }
+    if (kind == ChildRecord.LEARNED) {
+      return !ended || !learned.isEmpty()
+          ? "a LEARNED record before the outcome, or a second one"
+          : length > ChildRecord.MAX_LEARNED_BYTES
+              ? "a LEARNED record of " + length + " bytes"
+              : null;
+    }
+    if (ended) {
+      return "a record (kind " + kind + ") after the outcome";
     }
     return switch (kind) {
       case ChildRecord.CALLABLE_STARTING ->
@@ -176,6 +184,7 @@ public final class ResultStream {
         exitCalled = Bytes.getInt(payload, 0);
         ended = true;
       }
+      case ChildRecord.LEARNED -> learned = learnedNames(payload);
       case ChildRecord.SETUP_FAILED -> {
         int step = Bytes.getInt(payload, 0);
         if (step < 0 || step >= SetupStep.values().length) {
@@ -189,6 +198,38 @@ public final class ResultStream {
       default -> throw new AssertionError("checked in startRecord: " + kind);
     }
     payload = null;
+  }
+
+  /**
+   * The shapes of a LEARNED payload: each {@link Frame.Prepare#INITIALIZE} or {@link
+   * Frame.Prepare#LOAD} and a plausible binary class name; the rest is dropped.
+   */
+  private static List<String> learnedNames(byte[] payload) {
+    List<String> shapes = new ArrayList<>();
+    for (String line : new String(payload, java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+      if (line.length() > 1
+          && line.length() <= 1024
+          && (line.charAt(0) == Frame.Prepare.INITIALIZE || line.charAt(0) == Frame.Prepare.LOAD)
+          && isBinaryName(line.substring(1))) {
+        shapes.add(line);
+      }
+    }
+    return List.copyOf(shapes);
+  }
+
+  private static boolean isBinaryName(String name) {
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (!(Character.isJavaIdentifierPart(c) || c == '.' || c == '$')) {
+        return false;
+      }
+    }
+    return Character.isJavaIdentifierStart(name.charAt(0));
+  }
+
+  /** The shapes the child reported it learned (see {@link ChildRecord#LEARNED}); may be empty. */
+  public List<String> learned() {
+    return learned;
   }
 
   /** Why the stream is not a valid sequence of records, or null if it is so far. */

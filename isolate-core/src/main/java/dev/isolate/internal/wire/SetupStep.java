@@ -6,6 +6,8 @@ package dev.isolate.internal.wire;
 public enum SetupStep {
   /** Closing the descriptors that are not the child's. */
   CLOSE_PIPES("closing the worker's pipe ends"),
+  /** Entering the isolator's sandbox: no-new-privileges, Landlock, seccomp. */
+  SANDBOX("entering the sandbox (no_new_privs, Landlock, seccomp)"),
   /** Pointing standard output and error at the child's capture pipes. */
   STANDARD_STREAMS("redirecting standard streams"),
   /** Resetting signal dispositions. */

@@ -1,7 +1,8 @@
 package dev.isolate.internal.wire;
 
 /**
- * The worker image's operations that can fail for one call, as a {@link Frame.Failed} names them.
+ * The worker image's operations that can fail for one call, as a {@link WorkerFrame.Failed} names
+ * them.
  */
 public enum WorkerStep {
   /** Creating the child's pipes. */
@@ -15,5 +16,10 @@ public enum WorkerStep {
   /** {@code waitpid()} failed. */
   WAIT,
   /** {@code waitpid()} returned another pid than the child's (in {@code value}). */
-  WAIT_RETURNED_OTHER_PID
+  WAIT_RETURNED_OTHER_PID,
+  /**
+   * None: the worker image no longer forks, as a class it initialized ahead broke fork safety (see
+   * {@link WorkerFrame.Preloading}); the call did not run, and goes to its successor.
+   */
+  NOT_FORK_SAFE
 }

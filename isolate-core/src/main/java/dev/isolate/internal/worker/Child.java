@@ -1,7 +1,7 @@
 package dev.isolate.internal.worker;
 
 import dev.isolate.internal.wire.CallLimits;
-import dev.isolate.internal.wire.Frame;
+import dev.isolate.internal.wire.WorkerFrame;
 
 /**
  * One forked child and the read ends of its pipes (result, stdout, stderr). A spare, forked ahead
@@ -16,7 +16,9 @@ final class Child {
 
   static final int STDOUT = 1;
   static final int STDERR = 2;
-  static final byte[] FRAME_TYPES = {Frame.Stream.RESULT, Frame.Stream.STDOUT, Frame.Stream.STDERR};
+  static final byte[] FRAME_TYPES = {
+    WorkerFrame.Stream.RESULT, WorkerFrame.Stream.STDOUT, WorkerFrame.Stream.STDERR
+  };
 
   final int pid;
 

@@ -29,6 +29,7 @@ final class ChildRunner {
   private final ChildSetup setup;
   private final Kryo kryo = KryoCodec.newKryo(ClassLoader.getSystemClassLoader());
   private final Loaders loaders = new Loaders();
+  private final Learner learner = new Learner();
   private final int lingerMillis;
   private final PollSet noDescriptors;
 
@@ -46,12 +47,21 @@ final class ChildRunner {
     return kryo;
   }
 
+  /** What children compare their classes against, to report what they learned. */
+  Learner learner() {
+    return learner;
+  }
+
   /** The loaders the caller defined, which calls name. */
   Loaders loaders() {
     return loaders;
   }
 
   /** Set once after warm-up: the files a new child must stop sharing with the worker image. */
+  void sandbox(ChildSandbox sandbox) {
+    setup.sandbox(sandbox);
+  }
+
   void shareFiles(SharedFiles files) {
     setup.shareFiles(files);
   }
@@ -90,9 +100,11 @@ final class ChildRunner {
   private void run(byte[] request, int offset, int length) {
     CallLimits limits;
     int loaderId;
+    boolean learn;
     try {
       limits = Frame.Call.limitsAt(request, offset, length);
       loaderId = Frame.Call.loaderAt(request, offset, length);
+      learn = Frame.Call.learnAt(request, offset, length);
     } catch (MalformedException e) {
       setup.failed(SetupStep.READ_REQUEST, 0);
       return;
@@ -108,6 +120,9 @@ final class ChildRunner {
         // Even the prepared report could not be written; the exit status says so.
         syscalls.exitImmediately(ChildRecord.EXIT_RESULT_WRITE_FAILED);
       }
+    }
+    if (learn) {
+      reportLearned();
     }
     endOutput();
     linger();
@@ -151,6 +166,18 @@ final class ChildRunner {
       return;
     }
     results.endValue(parts);
+  }
+
+  /** Writes what this child learned; best effort, after its outcome. */
+  private void reportLearned() {
+    try {
+      byte[] learned = learner.learned();
+      if (learned != null) {
+        results.learned(learned);
+      }
+    } catch (Throwable e) {
+      // The outcome is written: the worker image learns nothing from this child.
+    }
   }
 
   /** The worker's {@link dev.isolate.internal.boot.ExitHook}: in a child, {@code _exit} at once. */

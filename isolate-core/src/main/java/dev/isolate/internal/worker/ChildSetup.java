@@ -10,10 +10,10 @@ import dev.isolate.posix.SyscallException;
 import dev.isolate.posix.Syscalls;
 
 /**
- * What every child does before its callable: close what is not its own, stop sharing the worker's
- * files, take its standard streams, reset signals, die with the worker image, never dump core;
- * then, with its call, set the call's limits. A step that fails is reported as a {@link
- * ChildRecord#SETUP_FAILED} naming it, and the child leaves.
+ * What every child does before its callable: close what is not its own, enter the sandbox, stop
+ * sharing the worker's files, take its standard streams, reset signals, die with the worker image,
+ * never dump core; then, with its call, set the call's limits. A step that fails is reported as a
+ * {@link ChildRecord#SETUP_FAILED} naming it, and the child leaves.
  */
 final class ChildSetup {
   private static final int[] SIGNALS_TO_RESET = {
@@ -27,6 +27,7 @@ final class ChildSetup {
   private final ResultWriter results;
   private final int zygotePid;
   private SharedFiles sharedFiles;
+  private ChildSandbox sandbox;
 
   ChildSetup(Syscalls syscalls, NativeBuffer buffer, ResultWriter results, int zygotePid) {
     this.syscalls = syscalls;
@@ -44,6 +45,11 @@ final class ChildSetup {
     sharedFiles = files;
   }
 
+  /** Set once before warm-up, if the isolator has a sandbox: every child enters it. */
+  void sandbox(ChildSandbox sandbox) {
+    this.sandbox = sandbox;
+  }
+
   /** Takes over the process: from now on it is a child with {@code pipes}. */
   void setUp(ChildPipes pipes) {
     SetupStep step = SetupStep.CLOSE_PIPES;
@@ -51,6 +57,11 @@ final class ChildSetup {
       // Nothing before the unsharing below may load a class from a jar: plain system calls only.
       for (int fd : pipes.toClose()) {
         syscalls.close(fd);
+      }
+      step = SetupStep.SANDBOX;
+      if (sandbox != null) {
+        // First: whatever the child does next, a spare's wait for its call included, is inside.
+        sandbox.enter();
       }
       step = SetupStep.SHARED_FILES;
       if (sharedFiles != null) {

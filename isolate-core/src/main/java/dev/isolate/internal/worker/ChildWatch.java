@@ -3,8 +3,8 @@ package dev.isolate.internal.worker;
 /**
  * Kills the children that must not go on: one past its call's deadline, and one stuck in the
  * library's own code before its callable. The kill is reported like any end, with its reason
- * flagged in {@link dev.isolate.internal.wire.Frame.Exited}; the caller sends a stuck call once
- * more, since its callable did not run.
+ * flagged in {@link dev.isolate.internal.wire.WorkerFrame.Exited}; the caller sends a stuck call
+ * once more, since its callable did not run.
  */
 final class ChildWatch {
   private final Reaper reaper;

@@ -83,6 +83,14 @@ final class Forker {
     if (forked instanceof ForkResult.Child) {
       try {
         body.run(childPipes);
+      } catch (Throwable escaped) {
+        // Onto the child's standard error, which the caller keeps: the one trace of what it was.
+        try {
+          escaped.printStackTrace();
+          System.err.flush();
+        } catch (Throwable ignored) {
+          // Nothing more can be said.
+        }
       } finally {
         // Whatever escaped the child runner must not return into the zygote's loop in a child.
         syscalls.exitImmediately(ChildRecord.EXIT_CHILD_ESCAPED);

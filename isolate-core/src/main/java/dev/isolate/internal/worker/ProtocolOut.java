@@ -2,6 +2,7 @@ package dev.isolate.internal.worker;
 
 import dev.isolate.internal.wire.ByteWriter;
 import dev.isolate.internal.wire.Frame;
+import dev.isolate.internal.wire.WorkerFrame;
 import dev.isolate.posix.Io;
 import dev.isolate.posix.NativeBuffer;
 import dev.isolate.posix.SyscallException;
@@ -36,10 +37,10 @@ final class ProtocolOut {
     this.staging = syscalls.allocate(256);
   }
 
-  /** The magic that starts the protocol, then {@link Frame.Ready}. */
+  /** The magic that starts the protocol, then {@link WorkerFrame.Ready}. */
   void ready(int workerPid) {
     frame.reset().putBytes(Frame.MAGIC, 0, Frame.MAGIC.length);
-    new Frame.Ready(workerPid).encode(frame);
+    new WorkerFrame.Ready(workerPid).encode(frame);
     flush();
   }
 
@@ -47,7 +48,7 @@ final class ProtocolOut {
   long heartbeat(long now, long quietNanos) {
     long due = lastSent + quietNanos - now;
     if (due <= 0) {
-      send(Frame.Heartbeat.INSTANCE);
+      send(WorkerFrame.Heartbeat.INSTANCE);
       return quietNanos;
     }
     return due;
@@ -64,7 +65,7 @@ final class ProtocolOut {
     // The caller recycles this worker image before its heap, never collected, crowds out the
     // children's.
     int heapUsedKiB = (int) ((runtime.totalMemory() - runtime.freeMemory()) >> 10);
-    send(new Frame.Started(callId, childPid, heapUsedKiB));
+    send(new WorkerFrame.Started(callId, childPid, heapUsedKiB));
   }
 
   /** Writes {@code length} bytes of {@code buffer}, a frame put together in place (a relay). */

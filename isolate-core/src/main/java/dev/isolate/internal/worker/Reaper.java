@@ -1,6 +1,6 @@
 package dev.isolate.internal.worker;
 
-import dev.isolate.internal.wire.Frame;
+import dev.isolate.internal.wire.WorkerFrame;
 import dev.isolate.internal.wire.WorkerStep;
 import dev.isolate.posix.Io;
 import dev.isolate.posix.PollSet;
@@ -54,7 +54,7 @@ final class Reaper {
     }
     drainExited(child);
     out.send(
-        new Frame.Exited(
+        new WorkerFrame.Exited(
             child.callId,
             child.pid,
             result.status().raw(),
@@ -112,7 +112,7 @@ final class Reaper {
     int status = discard(child);
     if (!child.spare()) {
       out.send(
-          new Frame.Failed(
+          new WorkerFrame.Failed(
               child.callId,
               step,
               errno,

@@ -1,6 +1,7 @@
 package dev.isolate.internal.worker;
 
 import dev.isolate.internal.wire.Frame;
+import dev.isolate.internal.wire.WorkerFrame;
 import dev.isolate.internal.wire.WorkerStep;
 import dev.isolate.posix.Errno;
 import dev.isolate.posix.NativeBuffer;
@@ -9,8 +10,8 @@ import dev.isolate.posix.Syscalls;
 
 /**
  * Relays what children write to the caller: each read from a child's pipe becomes one {@link
- * Frame.Stream}, put together in place in one native buffer (header first, the bytes read right
- * behind it), so that relayed bytes never pass through the Java heap.
+ * WorkerFrame.Stream}, put together in place in one native buffer (header first, the bytes read
+ * right behind it), so that relayed bytes never pass through the Java heap.
  */
 final class Relay {
   /**
@@ -58,7 +59,7 @@ final class Relay {
       reaper.closeStream(child, stream);
       if (child.pipesClosed()) {
         out.send(
-            new Frame.OutputEnded(
+            new WorkerFrame.OutputEnded(
                 child.callId, child.dropped[Child.STDOUT], child.dropped[Child.STDERR]));
       }
       return;
@@ -82,7 +83,7 @@ final class Relay {
       child.dropped[stream] += n - relayed;
     }
     if (relayed > 0) {
-      Frame.Stream.writeHeader(buffer, Child.FRAME_TYPES[stream], child.callId, relayed);
+      WorkerFrame.Stream.writeHeader(buffer, Child.FRAME_TYPES[stream], child.callId, relayed);
       out.sendInPlace(buffer, Frame.HEADER_BYTES + relayed);
     }
   }

@@ -63,6 +63,13 @@ final class ResultWriter {
     record(ChildRecord.SETUP_FAILED, smallPayload, 0, ChildRecord.SETUP_FAILED_BYTES);
   }
 
+  /** The classes this child learned (see {@link Learner}), after its outcome, bounded. */
+  void learned(byte[] shapes) {
+    if (shapes.length <= ChildRecord.MAX_LEARNED_BYTES) {
+      record(ChildRecord.LEARNED, shapes, 0, shapes.length);
+    }
+  }
+
   void exitCalled(int status) {
     ChildRecord.writeExitCalled(smallPayload, status);
     record(ChildRecord.EXIT_CALLED, smallPayload, 0, ChildRecord.EXIT_CALLED_BYTES);

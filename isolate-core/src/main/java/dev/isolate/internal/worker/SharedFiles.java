@@ -92,7 +92,7 @@ final class SharedFiles {
         foreign.stream().mapToInt(Integer::intValue).toArray());
   }
 
-  private static boolean readOnly(int fd) throws IOException {
+  static boolean readOnly(int fd) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
       if (line.startsWith("flags:")) {
         return (Integer.parseInt(line.substring(6).strip(), 8) & O_ACCMODE) == Syscalls.O_RDONLY;

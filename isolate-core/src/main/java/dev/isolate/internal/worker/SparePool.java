@@ -26,6 +26,7 @@ final class SparePool {
 
   private final Syscalls syscalls;
   private final int size;
+  private boolean stopped;
   private final long setupLimitNanos;
   private final List<Child> children;
   private final Forker forker;
@@ -63,7 +64,7 @@ final class SparePool {
    * @return how many milliseconds until a spare is due, or -1 if none is (or an event will tell)
    */
   int refill(long now, long lastEvent) {
-    if (size == 0) {
+    if (size == 0 || stopped) {
       return -1;
     }
     int spares = 0;
@@ -159,6 +160,12 @@ final class SparePool {
     spare.start(limits, setupLimitNanos);
     out.started(callId, spare.pid);
     return true;
+  }
+
+  /** Forks no more spares: the worker image is no longer fork-safe. */
+  void stop() {
+    stopped = true;
+    discardAll();
   }
 
   /** Discards every waiting spare: they were forked before something children need now. */

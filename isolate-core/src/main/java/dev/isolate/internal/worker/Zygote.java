@@ -5,7 +5,9 @@ import dev.isolate.internal.wire.CallLimits;
 import dev.isolate.internal.wire.Frame;
 import dev.isolate.internal.wire.KryoCodec;
 import dev.isolate.internal.wire.MalformedException;
+import dev.isolate.internal.wire.WorkerFrame;
 import dev.isolate.internal.wire.WorkerSettings;
+import dev.isolate.internal.wire.WorkerStep;
 import dev.isolate.posix.Errno;
 import dev.isolate.posix.NativeBuffer;
 import dev.isolate.posix.SyscallException;
@@ -50,6 +52,7 @@ public final class Zygote implements RequestIntake.Handler {
   private final ChildWatch watch;
   private final Orphans orphans;
   private final PollTable poll;
+  private final Preloader preloader;
   private long lastSweep = System.nanoTime();
 
   /** When the last poll returned something to do; spares are forked once it has been quiet. */
@@ -101,6 +104,7 @@ public final class Zygote implements RequestIntake.Handler {
             buffer);
     this.watch = new ChildWatch(reaper, settings.childStuckNanos());
     this.poll = new PollTable(syscalls);
+    this.preloader = new Preloader(out, runner.learner());
   }
 
   /**
@@ -111,12 +115,19 @@ public final class Zygote implements RequestIntake.Handler {
     // Orphans of the children come back here rather than to init: see Orphans.
     syscalls.setChildSubreaper();
     ExitHook.handler = runner::exitCalled;
+    // Before the warm-up, whose child enters it too: its classes are then the worker image's.
+    runner.sandbox(ChildSandbox.prepare(settings.sandbox()));
     new WarmUp(syscalls, runner).run();
     // Frames of up to a chunk go to the caller in one piece rather than in sixteen.
     Forker.widen(syscalls, protocolOut);
-    runner.shareFiles(SharedFiles.scan(syscalls, protocolIn, protocolOut));
+    for (String name : settings.preloadClasses()) {
+      preloader.queue(Frame.Prepare.INITIALIZE + name);
+    }
     try {
       out.ready(pid);
+      // After ready, which starts the protocol: a refusal is a frame the caller must read.
+      preloader.run();
+      afterPreloading();
       while (intake.connected()) {
         serveOnce();
       }
@@ -125,6 +136,39 @@ public final class Zygote implements RequestIntake.Handler {
     } finally {
       reaper.discardAll();
       endOrphans();
+    }
+  }
+
+  /**
+   * What children forked from now on must find: the classes loaded so far as known (what they
+   * report learning is what is beyond), every read-only file open now reopened in each of them, and
+   * no spare forked before.
+   */
+  private void afterPreloading() {
+    runner.learner().refresh();
+    runner.shareFiles(SharedFiles.scan(syscalls, protocolIn, protocolOut));
+    spares.discardAll();
+    if (preloader.tainted()) {
+      spares.stop();
+    }
+  }
+
+  /**
+   * Preloads what was learned, when no call's child is running: between calls, or just before a
+   * call's fork, which would otherwise have done the same work in its child.
+   */
+  private void preloadIfIdle() {
+    if (!preloader.pending()) {
+      return;
+    }
+    for (Child child : children) {
+      // A child that closed its pipes has done its work and is only waiting to be reaped.
+      if (!child.spare() && !child.done && !child.pipesClosed()) {
+        return;
+      }
+    }
+    if (preloader.run() || preloader.tainted()) {
+      afterPreloading();
     }
   }
 
@@ -172,6 +216,7 @@ public final class Zygote implements RequestIntake.Handler {
     if (orphans.due()) {
       orphans.sweep();
     }
+    preloadIfIdle();
   }
 
   /**
@@ -242,6 +287,17 @@ public final class Zygote implements RequestIntake.Handler {
   @Override
   public void call(
       long callId, CallLimits limits, byte[] bytes, int payloadOffset, int payloadLength) {
+    if (preloader.tainted()) {
+      // Forking now could hand a child a lock a thread the initializer started holds, and more.
+      out.send(new WorkerFrame.Failed(callId, WorkerStep.NOT_FORK_SAFE, 0, 0, false, 0, 0));
+      return;
+    }
+    // What this call's child would have loaded itself, loaded here once for it and those after.
+    preloadIfIdle();
+    if (preloader.tainted()) {
+      out.send(new WorkerFrame.Failed(callId, WorkerStep.NOT_FORK_SAFE, 0, 0, false, 0, 0));
+      return;
+    }
     if (spares.handOver(callId, limits, bytes, payloadOffset, payloadLength)) {
       return;
     }
@@ -252,7 +308,7 @@ public final class Zygote implements RequestIntake.Handler {
       if (e.child != null) {
         reaper.fail(e.child, e.step, e.errno, 0);
       } else {
-        out.send(new Frame.Failed(callId, e.step, e.errno, 0, false, 0, 0));
+        out.send(new WorkerFrame.Failed(callId, e.step, e.errno, 0, false, 0, 0));
       }
       return;
     }
@@ -289,7 +345,14 @@ public final class Zygote implements RequestIntake.Handler {
   @Override
   public void prepare(List<String> shapes) {
     for (String shape : shapes) {
-      KryoCodec.prepare(runner.kryo(), shape);
+      char kind = shape.isEmpty() ? ' ' : shape.charAt(0);
+      if (kind == Frame.Prepare.INITIALIZE || kind == Frame.Prepare.LOAD) {
+        if (settings.learn()) {
+          preloader.queue(shape);
+        }
+      } else {
+        KryoCodec.prepare(runner.kryo(), shape);
+      }
     }
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isolate.internal.wire.ByteWriter;
 import dev.isolate.internal.wire.Frame;
+import dev.isolate.internal.wire.WorkerFrame;
 import dev.isolate.internal.wire.WorkerStep;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -19,14 +20,15 @@ class FrameReaderTest {
   /** What a worker image writes: a line its JVM printed, the magic, then frames. */
   private static final List<Frame> FRAMES =
       List.of(
-          new Frame.Ready(100),
-          new Frame.Started(1, 101, 2048),
-          new Frame.Stream(Frame.Stream.RESULT, 1, new byte[] {1, 2, 3}),
-          new Frame.Stream(Frame.Stream.STDOUT, 1, "out\n".getBytes(StandardCharsets.UTF_8)),
-          new Frame.OutputEnded(1, 3, 0),
-          new Frame.Exited(1, 101, 0, false, false, false, false, 3, 4096, 0, 0),
-          Frame.Heartbeat.INSTANCE,
-          new Frame.Failed(2, WorkerStep.FORK, 11, 0, false, 0, 0));
+          new WorkerFrame.Ready(100),
+          new WorkerFrame.Started(1, 101, 2048),
+          new WorkerFrame.Stream(WorkerFrame.Stream.RESULT, 1, new byte[] {1, 2, 3}),
+          new WorkerFrame.Stream(
+              WorkerFrame.Stream.STDOUT, 1, "out\n".getBytes(StandardCharsets.UTF_8)),
+          new WorkerFrame.OutputEnded(1, 3, 0),
+          new WorkerFrame.Exited(1, 101, 0, false, false, false, false, 3, 4096, 0, 0),
+          WorkerFrame.Heartbeat.INSTANCE,
+          new WorkerFrame.Failed(2, WorkerStep.FORK, 11, 0, false, 0, 0));
 
   private static byte[] workerOutput() {
     ByteWriter out = new ByteWriter(1024);
@@ -73,7 +75,7 @@ class FrameReaderTest {
             new FrameReader.Sink() {
               @Override
               public void ready(int workerPid) {
-                seen.add(new Frame.Ready(workerPid));
+                seen.add(new WorkerFrame.Ready(workerPid));
               }
 
               @Override

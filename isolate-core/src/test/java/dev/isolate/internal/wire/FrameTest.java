@@ -14,24 +14,40 @@ class FrameTest {
 
   static Stream<Frame> everyFrame() {
     return Stream.of(
-        new Frame.Configure(new WorkerSettings(2, 30_000_000_000L, 5_000_000_000L, 1, 16 << 20)),
-        Frame.Heartbeat.INSTANCE,
+        new Frame.Configure(
+            new WorkerSettings(
+                2,
+                30_000_000_000L,
+                5_000_000_000L,
+                1,
+                16 << 20,
+                true,
+                List.of("a.B", "c.D$E"),
+                new SandboxRules(true, true, true, List.of("/tmp/out", "/tmp/crash"), true))),
+        new Frame.Configure(new WorkerSettings(0, 1, 1, 0, 0, false, List.of(), SandboxRules.NONE)),
+        WorkerFrame.Heartbeat.INSTANCE,
         new Frame.Call(
-            7, new CallLimits(1_000_000, 1 << 20, 3, 1 << 20), 0, new byte[] {1, 2, 3, 4, 5}),
-        new Frame.Call(8, new CallLimits(0, 0, 0, 1 << 20), 3, new byte[0]),
+            7,
+            new CallLimits(1_000_000, 1 << 20, 3, 1 << 20),
+            0,
+            false,
+            new byte[] {1, 2, 3, 4, 5}),
+        new Frame.Call(8, new CallLimits(0, 0, 0, 1 << 20), 3, true, new byte[0]),
         new Frame.Cancel(9),
         new Frame.Prepare(List.of("Cdev.example.Type", "L a b c", "")),
         new Frame.DefineLoader(1, 0, List.of("/plugins/a.jar", "/plugins/classes")),
         new Frame.DefineLoader(2, 1, List.of()),
-        new Frame.Ready(4242),
-        new Frame.Started(10, 4243, 16_384),
-        new Frame.Stream(Frame.Stream.RESULT, 11, new byte[] {9, 8, 7}),
-        new Frame.Stream(Frame.Stream.STDOUT, 11, "hello\n".getBytes()),
-        new Frame.Stream(Frame.Stream.STDERR, 11, new byte[0]),
-        new Frame.OutputEnded(11, 0, 5),
-        new Frame.Exited(11, 4243, 0x0600, true, false, true, false, 12, 40_960, 0, 99),
-        new Frame.Failed(12, WorkerStep.WAIT_RETURNED_OTHER_PID, 10, 4244, true, 9, 4245),
-        new Frame.Failed(13, WorkerStep.PIPE, 24, 0, false, 0, 0));
+        new WorkerFrame.Preloading("com.example.Codec", ""),
+        new WorkerFrame.Preloading("com.example.Pool", "started 1 thread(s)"),
+        new WorkerFrame.Ready(4242),
+        new WorkerFrame.Started(10, 4243, 16_384),
+        new WorkerFrame.Stream(WorkerFrame.Stream.RESULT, 11, new byte[] {9, 8, 7}),
+        new WorkerFrame.Stream(WorkerFrame.Stream.STDOUT, 11, "hello\n".getBytes()),
+        new WorkerFrame.Stream(WorkerFrame.Stream.STDERR, 11, new byte[0]),
+        new WorkerFrame.OutputEnded(11, 0, 5),
+        new WorkerFrame.Exited(11, 4243, 0x0600, true, false, true, false, 12, 40_960, 0, 99),
+        new WorkerFrame.Failed(12, WorkerStep.WAIT_RETURNED_OTHER_PID, 10, 4244, true, 9, 4245),
+        new WorkerFrame.Failed(13, WorkerStep.PIPE, 24, 0, false, 0, 0));
   }
 
   @ParameterizedTest
@@ -48,7 +64,8 @@ class FrameTest {
 
   @Test
   void aCallIsReadInPlaceWithItsLimitsFirst() throws Exception {
-    Frame.Call call = new Frame.Call(3, new CallLimits(5, 6, 7, 1 << 20), 2, new byte[] {42, 43});
+    Frame.Call call =
+        new Frame.Call(3, new CallLimits(5, 6, 7, 1 << 20), 2, false, new byte[] {42, 43});
     byte[] bytes = call.encode();
     CallLimits limits =
         Frame.Call.limitsAt(bytes, Frame.HEADER_BYTES, bytes.length - Frame.HEADER_BYTES);
@@ -60,7 +77,7 @@ class FrameTest {
 
   @Test
   void aLengthThatCannotBeIsRefusedBeforeAnythingIsAllocated() {
-    byte[] header = new Frame.Ready(1).encode();
+    byte[] header = new WorkerFrame.Ready(1).encode();
     Bytes.putInt(header, 0, -5);
     assertThatThrownBy(() -> FrameHeader.read(header, 0, 1024))
         .isInstanceOf(MalformedException.class)
@@ -87,7 +104,8 @@ class FrameTest {
 
   @Test
   void aFieldOutOfItsRangeIsMalformed() {
-    byte[] exited = new Frame.Exited(1, 2, 0, false, false, false, false, 0, 0, 0, 0).encode();
+    byte[] exited =
+        new WorkerFrame.Exited(1, 2, 0, false, false, false, false, 0, 0, 0, 0).encode();
     exited[Frame.HEADER_BYTES + 8] = 2;
     assertThatThrownBy(
             () ->
@@ -95,7 +113,7 @@ class FrameTest {
                     exited[4], 1, exited, Frame.HEADER_BYTES, exited.length - Frame.HEADER_BYTES))
         .isInstanceOf(MalformedException.class)
         .hasMessageContaining("a boolean of 2");
-    byte[] failed = new Frame.Failed(1, WorkerStep.FORK, 0, 0, false, 0, 0).encode();
+    byte[] failed = new WorkerFrame.Failed(1, WorkerStep.FORK, 0, 0, false, 0, 0).encode();
     Bytes.putInt(failed, Frame.HEADER_BYTES, 77);
     assertThatThrownBy(
             () ->
@@ -123,7 +141,8 @@ class FrameTest {
                     loader[4], 0, loader, Frame.HEADER_BYTES, loader.length - Frame.HEADER_BYTES))
         .isInstanceOf(MalformedException.class)
         .hasMessageContaining("a loader 3 with parent 3");
-    byte[] call = new Frame.Call(1, new CallLimits(0, 0, 0, 1 << 20), 0, new byte[0]).encode();
+    byte[] call =
+        new Frame.Call(1, new CallLimits(0, 0, 0, 1 << 20), 0, false, new byte[0]).encode();
     Bytes.putInt(call, Frame.HEADER_BYTES + CallLimits.BYTES, -1);
     assertThatThrownBy(
             () -> Frame.Call.loaderAt(call, Frame.HEADER_BYTES, call.length - Frame.HEADER_BYTES))
@@ -133,7 +152,9 @@ class FrameTest {
 
   @Test
   void settingsOutOfRangeAreMalformed() {
-    byte[] bytes = new Frame.Configure(new WorkerSettings(-1, 1, 1, 0, 0)).encode();
+    byte[] bytes =
+        new Frame.Configure(new WorkerSettings(-1, 1, 1, 0, 0, false, List.of(), SandboxRules.NONE))
+            .encode();
     assertThatThrownBy(
             () ->
                 FrameHeader.decode(

@@ -162,4 +162,48 @@ class ResultStreamTest {
     assertThat(result.valueTooLarge()).isTrue();
     assertThat(result.valueComplete()).isFalse();
   }
+
+  @Test
+  void learnedClassesAfterTheOutcomeAreReadAndImplausibleNamesDropped() {
+    byte[] learned =
+        "Icom.example.Codec\nDcom.example.Codec$Table\nXnot.a.shape\nI1bad\nI\n"
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    ResultStream result =
+        new Records()
+            .record(ChildRecord.CALLABLE_STARTING)
+            .record(ChildRecord.VALUE_END)
+            .record(ChildRecord.LEARNED, learned)
+            .parse(5, 10);
+
+    assertThat(result.malformed()).isNull();
+    assertThat(result.learned()).containsExactly("Icom.example.Codec", "Dcom.example.Codec$Table");
+  }
+
+  @Test
+  void learnedClassesBeforeTheOutcomeOrTwiceAreMalformed() {
+    assertThat(
+            new Records()
+                .record(ChildRecord.CALLABLE_STARTING)
+                .record(ChildRecord.LEARNED, (byte) 'I', (byte) 'a')
+                .parse(1, 10)
+                .malformed())
+        .isEqualTo("a LEARNED record before the outcome, or a second one");
+    assertThat(
+            new Records()
+                .record(ChildRecord.CALLABLE_STARTING)
+                .record(ChildRecord.VALUE_END)
+                .record(ChildRecord.LEARNED, (byte) 'I', (byte) 'a')
+                .record(ChildRecord.LEARNED, (byte) 'I', (byte) 'b')
+                .parse(1, 10)
+                .malformed())
+        .isEqualTo("a LEARNED record before the outcome, or a second one");
+    assertThat(
+            new Records()
+                .record(ChildRecord.CALLABLE_STARTING)
+                .record(ChildRecord.VALUE_END)
+                .raw(ChildRecord.LEARNED, ChildRecord.MAX_LEARNED_BYTES + 1)
+                .parse(1, 10)
+                .malformed())
+        .isEqualTo("a LEARNED record of " + (ChildRecord.MAX_LEARNED_BYTES + 1) + " bytes");
+  }
 }

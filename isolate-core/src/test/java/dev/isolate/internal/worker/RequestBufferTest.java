@@ -25,10 +25,10 @@ class RequestBufferTest {
     ByteWriter out = new ByteWriter(1024);
     byte[] callable = new byte[callableSize];
     Arrays.fill(callable, (byte) 7);
-    new Frame.Call(1, new CallLimits(10, 20, 30, 1 << 20), 0, callable).encode(out);
+    new Frame.Call(1, new CallLimits(10, 20, 30, 1 << 20), 0, false, callable).encode(out);
     new Frame.Cancel(1).encode(out);
     new Frame.Prepare(List.of("Cx.Y")).encode(out);
-    new Frame.Call(2, new CallLimits(0, 0, 0, 1 << 20), 0, new byte[] {5}).encode(out);
+    new Frame.Call(2, new CallLimits(0, 0, 0, 1 << 20), 0, false, new byte[] {5}).encode(out);
     return out.toByteArray();
   }
 
