@@ -4,9 +4,11 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.io.Input;
 import dev.isolate.IsolatedCallable;
 import dev.isolate.Isolator;
+import dev.isolate.Sandbox;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
@@ -30,7 +32,6 @@ import java.util.function.Predicate;
  * short run; see {@link Settings} for the counts).
  */
 public final class Benchmarks {
-  private static final String WORKER_MAIN = "dev.isolate.internal.worker.WorkerMain";
   private static final long MIB = 1024L * 1024;
 
   /**
@@ -47,13 +48,12 @@ public final class Benchmarks {
 
   private static final int FRESH_JVM_WARM_UP_CALLS = 2;
   private static final int CALLER_THREADS_MANY = 4;
-  private static final String NOT_FOUND = ForkFloor.SKIPPED;
 
   /**
    * The pause before each call of the paced runs: an isolator that is not saturated, as most are,
    * whose worker image refills its pre-forked pool between calls.
    */
-  private static final long PACE_MILLIS = 5;
+  static final long PACE_MILLIS = 5;
 
   private final Settings settings;
   private final IsolatedCallable<Integer> trivial = Workloads.trivial();
@@ -90,6 +90,22 @@ public final class Benchmarks {
             "in-process trivial call");
     IsolatedRun poolOff = isolatedRun("pool off", Isolator.builder().preforkedChildren(0));
     IsolatedRun poolOn = isolatedRun("pool on", Isolator.builder());
+    IsolatedRun sandboxed;
+    Path writable = Files.createTempDirectory("isolate-bench-sandbox");
+    try {
+      sandboxed =
+          isolatedRun(
+              "pool on, sandboxed",
+              Isolator.builder()
+                  .sandbox(
+                      Sandbox.builder()
+                          .denyNetwork()
+                          .readOnlyFileSystem(writable)
+                          .denyExec()
+                          .build()));
+    } finally {
+      Files.deleteIfExists(writable);
+    }
 
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     String classPath = System.getProperty("java.class.path");
@@ -177,6 +193,9 @@ public final class Benchmarks {
               "fill");
     }
 
+    // Last: the real callables load logback, jnr bindings and JUnit into this JVM.
+    String realCallables = new RealCallables(settings).section();
+
     StringBuilder out = new StringBuilder();
     Cells.section(out, "Machine", null, machine);
 
@@ -193,6 +212,10 @@ public final class Benchmarks {
             .row(
                 Cells.latencyCells(
                     "isolated, pool on, calls " + PACE_MILLIS + " ms apart", poolOn.paced()))
+            .row(Cells.latencyCells(SANDBOXED + ", back to back", sandboxed.trivial()))
+            .row(
+                Cells.latencyCells(
+                    SANDBOXED + ", calls " + PACE_MILLIS + " ms apart", sandboxed.paced()))
             .row(
                 Cells.latencyCells(
                     "fresh `java` per call, Kryo result (`FreshJvmCall`)", freshKryo))
@@ -222,6 +245,16 @@ public final class Benchmarks {
                     poolOff.trivial()))
             .row(
                 Cells.ratioCells(
+                    "sandboxed divided by not, back to back",
+                    sandboxed.trivial(),
+                    poolOn.trivial()))
+            .row(
+                Cells.ratioCells(
+                    "sandboxed divided by not, calls " + PACE_MILLIS + " ms apart",
+                    sandboxed.paced(),
+                    poolOn.paced()))
+            .row(
+                Cells.ratioCells(
                     "isolated, pool on: times the C fork floor", poolOn.trivial(), cFloor))
             .row(
                 Cells.ratioCells(
@@ -235,11 +268,13 @@ public final class Benchmarks {
                 + " (after %,d JIT warm-up calls; the time is mostly `System.nanoTime` itself);"
                 + " through an `Isolator` with the pre-forked pool off (a fork per call) and on,"
                 + " back to back and again with a pause of %d ms before each call (not timed), the"
-                + " pace at which the pool refills between calls; through a new `java` process per"
-                + " call that runs the callable and writes its result with Kryo to stdout for the"
-                + " harness to decode, and one that only prints a line; and, as the floor, a C"
-                + " program doing pipe, fork, a 4-byte answer and `waitpid`, alone and again"
-                + " holding as much touched memory as the pool-off worker image's RSS.",
+                + " pace at which the pool refills between calls, and again with every child in a"
+                + " sandbox (network, file writes but to one directory, and exec denied); through a"
+                + " new `java` process per call that runs the callable and writes its result with"
+                + " Kryo to stdout for the harness to decode, and one that only prints a line; and,"
+                + " as the floor, a C program doing pipe, fork, a 4-byte answer and `waitpid`,"
+                + " alone and again holding as much touched memory as the pool-off worker image's"
+                + " RSS.",
             IN_PROCESS_WARM_UP_CALLS,
             PACE_MILLIS),
         latency,
@@ -250,7 +285,9 @@ public final class Benchmarks {
             .row(Cells.throughputCells("isolated, pool off", poolOff.oneThread()))
             .row(Cells.throughputCells("isolated, pool off", poolOff.manyThreads()))
             .row(Cells.throughputCells("isolated, pool on", poolOn.oneThread()))
-            .row(Cells.throughputCells("isolated, pool on", poolOn.manyThreads()));
+            .row(Cells.throughputCells("isolated, pool on", poolOn.manyThreads()))
+            .row(Cells.throughputCells(SANDBOXED, sandboxed.oneThread()))
+            .row(Cells.throughputCells(SANDBOXED, sandboxed.manyThreads()));
     Cells.section(
         out,
         "2. Throughput",
@@ -328,6 +365,7 @@ public final class Benchmarks {
             + " the child's heap pages being touched for the first time.",
         compute,
         computeRatios);
+    out.append(realCallables);
     return out.toString();
   }
 
@@ -335,6 +373,9 @@ public final class Benchmarks {
    * The trivial-call latency (back to back, and paced), worker RSS and throughput of one isolator
    * configuration.
    */
+  private static final String SANDBOXED =
+      "isolated, pool on, sandboxed (`denyNetwork`, `readOnlyFileSystem`, `denyExec`)";
+
   private record IsolatedRun(
       Samples trivial,
       Samples paced,
@@ -352,16 +393,15 @@ public final class Benchmarks {
               settings.calls(),
               isTrivialResult,
               "isolated trivial call, " + name);
-      Set<Long> workers = Processes.workerPids();
-      workers.removeAll(before);
-      if (workers.size() != 1) {
-        throw new IllegalStateException(
-            "expected one new worker image among this JVM's children after the calls "
-                + name
-                + ", found pids "
-                + workers);
-      }
-      long rss = Processes.rssBytes(workers.iterator().next());
+      // The newest: an isolator may have replaced its worker image (one that learned a class
+      // whose initializer broke fork safety), and the old one exits only once idle.
+      long worker =
+          Processes.newestWorker(pid -> !before.contains(pid))
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "no new worker image among this JVM's children after the calls " + name));
+      long rss = Processes.rssBytes(worker);
       Samples paced =
           Timing.timePaced(
               () -> isolator.execute(trivial),

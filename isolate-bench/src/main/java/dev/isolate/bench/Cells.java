@@ -55,6 +55,16 @@ final class Cells {
     if (paragraph != null) {
       out.append(paragraph).append("\n\n");
     }
+    tables(out, tables);
+  }
+
+  /** A further paragraph of the section just written, and its tables. */
+  static void paragraph(StringBuilder out, String paragraph, Table... tables) {
+    out.append('\n').append(paragraph).append("\n\n");
+    tables(out, tables);
+  }
+
+  private static void tables(StringBuilder out, Table... tables) {
     for (int i = 0; i < tables.length; i++) {
       out.append(tables[i].render()).append(i < tables.length - 1 ? "\n" : "");
     }

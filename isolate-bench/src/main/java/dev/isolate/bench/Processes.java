@@ -4,9 +4,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongPredicate;
 import java.util.stream.Collectors;
 
 /** Other processes, as the benchmark starts and inspects them: fresh JVMs and worker images. */
@@ -34,6 +39,33 @@ final class Processes {
         .filter(child -> commandLine(child.pid()).contains(WORKER_MAIN))
         .map(ProcessHandle::pid)
         .collect(Collectors.toCollection(HashSet::new));
+  }
+
+  /**
+   * The live child of this JVM running the worker image's main class that {@code which} accepts and
+   * that started last: when an isolator has replaced its worker image and the old one has not
+   * exited yet, the one that now takes the calls.
+   */
+  static Optional<Long> newestWorker(LongPredicate which) {
+    return ProcessHandle.current()
+        .children()
+        .filter(child -> which.test(child.pid()))
+        .filter(child -> commandLine(child.pid()).contains(WORKER_MAIN))
+        .max(
+            Comparator.comparing(
+                    (ProcessHandle child) -> child.info().startInstant().orElse(Instant.MIN))
+                .thenComparingLong(ProcessHandle::pid))
+        .map(ProcessHandle::pid);
+  }
+
+  /**
+   * The worker image's argument file ({@code @<path>}) in the command line of {@code pid}: one per
+   * isolator, shared by the worker images that replace one another, so it tells the isolator.
+   */
+  static Optional<String> argumentFile(long pid) {
+    return Arrays.stream(commandLine(pid).split(" "))
+        .filter(argument -> argument.startsWith("@"))
+        .findFirst();
   }
 
   static String commandLine(long pid) {

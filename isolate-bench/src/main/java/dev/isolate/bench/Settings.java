@@ -19,6 +19,8 @@ record Settings(
     int bandwidthCalls,
     int computeCalls,
     int computeMiB,
+    int realCallsLearningOff,
+    int realCallsLearningOn,
     Path out,
     Path cSource,
     Path buildDir,
@@ -30,6 +32,19 @@ record Settings(
 
   /** The compute benchmark's array must fit the children's 512 MiB heap with room to spare. */
   private static final int MAX_COMPUTE_MIB = 256;
+
+  /**
+   * Timed calls of each row of the real callables, after its first, on the isolator that does not
+   * learn classes: there the logging callable costs about 300 ms a call (the AssertJ one 200 ms,
+   * the others 20 to 70 ms), so this side of the section takes about 30 s.
+   */
+  static final int DEFAULT_REAL_CALLS_LEARNING_OFF = 50;
+
+  /**
+   * The same on the isolator that learns, where the real callables cost 10 to 30 ms a call after
+   * their first few: more calls for as much time, and a p99 that is not the slowest call.
+   */
+  static final int DEFAULT_REAL_CALLS_LEARNING_ON = 200;
 
   /** Counts past this would take days, or overflow the in-process sample array (100 per call). */
   private static final int MAX_CALLS = 1_000_000;
@@ -76,6 +91,10 @@ record Settings(
         reader.count("bench.bandwidthCalls", quick ? 1 : 5, MAX_CALLS),
         reader.count("bench.computeCalls", quick ? 1 : 3, MAX_CALLS),
         reader.count("bench.computeMiB", quick ? 1 : 64, MAX_COMPUTE_MIB),
+        reader.count(
+            "bench.realCallsLearningOff", quick ? 2 : DEFAULT_REAL_CALLS_LEARNING_OFF, MAX_CALLS),
+        reader.count(
+            "bench.realCallsLearningOn", quick ? 3 : DEFAULT_REAL_CALLS_LEARNING_ON, MAX_CALLS),
         out,
         cSource,
         buildDir,

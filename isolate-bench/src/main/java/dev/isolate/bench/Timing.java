@@ -46,7 +46,16 @@ final class Timing {
 
   static <T> void check(T result, Predicate<T> expected, String what) {
     if (!expected.test(result)) {
-      throw new IllegalStateException(what + " returned an unexpected result: " + result);
+      throw new UnexpectedResultException(what + " returned an unexpected result: " + result);
+    }
+  }
+
+  /** A call returned, but not what it should have: its own class, so that a cell can say so. */
+  static final class UnexpectedResultException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    UnexpectedResultException(String message) {
+      super(message);
     }
   }
 }
