@@ -1,9 +1,9 @@
 package dev.isolate.posix;
 
 /**
- * The system calls the sandbox makes or filters, with their numbers on x86_64 ({@code
- * asm/unistd_64.h}) and aarch64 ({@code asm-generic/unistd.h}). Numbers from 424 up are the same on
- * every arch.
+ * The system calls the sandbox makes or filters, and {@code madvise} (see {@link HugePages}), with
+ * their numbers on x86_64 ({@code asm/unistd_64.h}) and aarch64 ({@code asm-generic/unistd.h}).
+ * Numbers from 424 up are the same on every arch.
  */
 enum SyscallNumber {
   EXECVE(59, 221),
@@ -47,7 +47,8 @@ enum SyscallNumber {
   IO_URING_SETUP(425, 425),
   IO_URING_ENTER(426, 426),
   IO_URING_REGISTER(427, 427),
-  SECCOMP(317, 277);
+  SECCOMP(317, 277),
+  MADVISE(28, 233);
 
   private final int x86_64;
   private final int aarch64;

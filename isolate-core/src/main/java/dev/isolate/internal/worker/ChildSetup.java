@@ -38,6 +38,14 @@ final class ChildSetup {
     // not have to load the exception's class, or the step's, from them.
     new SyscallException("warm-up", 0, "").errno();
     SetupStep.values();
+    // And a failed system call's own path (errno, strerror), which the binding loads lazily: a
+    // child whose close of a descriptor the worker closed since its scan gets EBADF, before it
+    // has reopened the jars.
+    try {
+      syscalls.close(-1);
+    } catch (SyscallException expected) {
+      expected.errno();
+    }
   }
 
   /** Set once after warm-up: the files a new child must stop sharing with the worker image. */

@@ -25,6 +25,7 @@ final class Forker {
   private final ChildRunner runner;
   private final List<Child> children;
   private final int[] protocolFds;
+  private final PageTables pageTables;
 
   /**
    * A system call of the fork path failed. Before the fork nothing is left open; after it ({@link
@@ -49,6 +50,7 @@ final class Forker {
     this.runner = runner;
     this.children = children;
     this.protocolFds = protocolFds;
+    this.pageTables = new PageTables(syscalls);
   }
 
   /**
@@ -96,7 +98,9 @@ final class Forker {
         syscalls.exitImmediately(ChildRecord.EXIT_CHILD_ESCAPED);
       }
     }
-    return pipes.adopt(callId, ((ForkResult.Parent) forked).childPid());
+    Child child = pipes.adopt(callId, ((ForkResult.Parent) forked).childPid());
+    pageTables.forked();
+    return child;
   }
 
   /** Opens them all, or none: on a failure, closes what it opened. */
