@@ -131,12 +131,12 @@ public final class Sandbox {
     private Builder() {}
 
     /**
-     * No network over IPv4 or IPv6: a TCP connect or bind fails ({@code EACCES}: Java shows a
-     * {@code BindException} or {@code ConnectException}, "Permission denied"), and so do a UDP,
-     * raw, SCTP or MPTCP socket, {@code listen}, TCP Fast Open, and sockets of other families than
-     * Unix and netlink ({@code EPERM}: "Operation not permitted"). Name lookups that need DNS fail
-     * with {@code UnknownHostException}; {@code /etc/hosts} still answers. Unix sockets stay
-     * usable. Enforced by Landlock (TCP, ABI 4: Linux 6.7) and seccomp (the rest).
+     * No network over IPv4 or IPv6: a TCP connect or bind fails ({@code EACCES}, which Java reports
+     * as {@code BindException: Permission denied}, a connect too), and so do a UDP, raw, SCTP or
+     * MPTCP socket, {@code listen}, TCP Fast Open, and sockets of other families than Unix and
+     * netlink ({@code EPERM}: "Operation not permitted"). Name lookups that need DNS fail with
+     * {@code UnknownHostException}; {@code /etc/hosts} still answers. Unix sockets stay usable.
+     * Enforced by Landlock (TCP, ABI 4: Linux 6.7) and seccomp (the rest).
      */
     public Builder denyNetwork() {
       this.denyNetwork = true;
