@@ -2,6 +2,7 @@ package dev.isolate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.isolate.posix.Signals;
 import java.io.IOException;
@@ -276,6 +277,15 @@ class SandboxIT {
   }
 
   @Test
+  void aSandboxedChildCannotSignalItsWorkerImageWhereTheKernelHasLandlockScopes() throws Exception {
+    assumeTrue(dev.isolate.posix.Landlock.abiVersion() >= 6, "Landlock scopes need ABI 6");
+
+    // Signal 0: the permission check alone, nothing delivered.
+    assertThat(sandboxed.execute(() -> Libc.INSTANCE.kill(parentPid(), 0))).isEqualTo(-1);
+    assertThat(open.execute(() -> Libc.INSTANCE.kill(parentPid(), 0))).isZero();
+  }
+
+  @Test
   void anIsolatorWithASandboxRefusesCallsInPlaceInsideAnIsolatedCall() throws Exception {
     String seen =
         open.execute(
@@ -331,6 +341,12 @@ class SandboxIT {
     } catch (IOException e) {
       return e.getClass().getName() + ": " + e.getMessage();
     }
+  }
+
+  /** The parent's pid, field 4 of {@code /proc/self/stat}. */
+  private static int parentPid() throws IOException {
+    String stat = Files.readString(Path.of("/proc/self/stat"));
+    return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
   }
 
   private static String privilegeStatus() throws IOException {
