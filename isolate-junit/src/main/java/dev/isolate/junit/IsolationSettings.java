@@ -21,8 +21,26 @@ record IsolationSettings(long timeoutMillis, IsolatorKey isolator, AnnotatedElem
    *
    * @param maxHeapMebibytes the child's heap, 0 for the isolate default
    * @param jvmOptions extra options of the worker image, in their order
+   * @param sandbox what the child is denied
    */
-  record IsolatorKey(long maxHeapMebibytes, List<String> jvmOptions) {}
+  record IsolatorKey(long maxHeapMebibytes, List<String> jvmOptions, SandboxKey sandbox) {}
+
+  /**
+   * The sandbox the annotation asks for.
+   *
+   * @param writablePaths as written, resolved when the isolator is built
+   */
+  record SandboxKey(
+      boolean denyNetwork,
+      boolean denyExec,
+      boolean readOnlyFileSystem,
+      List<String> writablePaths) {
+    static final SandboxKey NONE = new SandboxKey(false, false, false, List.of());
+
+    boolean none() {
+      return !denyNetwork && !denyExec && !readOnlyFileSystem;
+    }
+  }
 
   /**
    * The annotation nearest to the test of {@code context}: on its method, then its class, then the
@@ -56,22 +74,42 @@ record IsolationSettings(long timeoutMillis, IsolatorKey isolator, AnnotatedElem
         AnnotationSupport.findAnnotation(element, ProcessIsolated.class);
     if (current.isPresent()) {
       ProcessIsolated annotation = current.get();
+      if (annotation.writablePaths().length > 0 && !annotation.readOnlyFileSystem()) {
+        throw new ExtensionConfigurationException(
+            "@ProcessIsolated on "
+                + element
+                + " names writablePaths without readOnlyFileSystem = true: every path is"
+                + " writable then; set readOnlyFileSystem = true, or drop writablePaths");
+      }
       return Optional.of(
           checked(
               element,
               annotation.timeoutMillis(),
               annotation.maxHeapMebibytes(),
-              List.of(annotation.jvmOptions())));
+              List.of(annotation.jvmOptions()),
+              new SandboxKey(
+                  annotation.denyNetwork(),
+                  annotation.denyExec(),
+                  annotation.readOnlyFileSystem(),
+                  List.of(annotation.writablePaths()))));
     }
     return AnnotationSupport.findAnnotation(element, Isolated.class)
         .map(
             annotation ->
                 checked(
-                    element, annotation.timeoutMillis(), annotation.maxHeapMebibytes(), List.of()));
+                    element,
+                    annotation.timeoutMillis(),
+                    annotation.maxHeapMebibytes(),
+                    List.of(),
+                    SandboxKey.NONE));
   }
 
   private static IsolationSettings checked(
-      AnnotatedElement where, long timeoutMillis, long maxHeapMebibytes, List<String> jvmOptions) {
+      AnnotatedElement where,
+      long timeoutMillis,
+      long maxHeapMebibytes,
+      List<String> jvmOptions,
+      SandboxKey sandbox) {
     if (timeoutMillis < 0) {
       throw new ExtensionConfigurationException(
           "@ProcessIsolated(timeoutMillis = " + timeoutMillis + ") on " + where + ": 0 or more");
@@ -85,6 +123,6 @@ record IsolationSettings(long timeoutMillis, IsolatorKey isolator, AnnotatedElem
               + ": 0 (the default) or a size in MiB");
     }
     return new IsolationSettings(
-        timeoutMillis, new IsolatorKey(maxHeapMebibytes, jvmOptions), where);
+        timeoutMillis, new IsolatorKey(maxHeapMebibytes, jvmOptions, sandbox), where);
   }
 }

@@ -51,20 +51,28 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *
  * <p><b>Static state does not travel.</b> The child is forked from a worker image that started
  * fresh: a static field set in {@code @BeforeAll} (or anywhere else in the test JVM) has its
- * initial value there, and the class's static initializer runs again in the child. Likewise an
- * object holding a native resource opened in the test JVM (a handle, a file descriptor) arrives as
- * numbers that mean nothing in the child. Set what the body needs in instance fields in
- * {@code @BeforeEach}, compute it in a static initializer (which the child runs too), open native
- * resources in the body, or pass values as system properties. What the body changes in memory
- * (fields, static state, native memory) stays in the child; files it writes are on the same disk.
+ * initial value there, and the class's static initializer runs again, in the child or, once it has
+ * been learned, once in the worker image for every child after. Likewise an object holding a native
+ * resource opened in the test JVM (a handle, a file descriptor) arrives as numbers that mean
+ * nothing in the child. Set what the body needs in instance fields in {@code @BeforeEach}, compute
+ * it in a static initializer (which the child runs too), open native resources in the body, or pass
+ * values as system properties. What the body changes in memory (fields, static state, native
+ * memory) stays in the child; files it writes are on the same disk.
  *
  * <p>A failed assertion (JUnit, AssertJ, Hamcrest) or an exception thrown by the body is reported
  * as itself, with its message and the child's stack trace.
  *
  * <h2>Isolators</h2>
  *
- * One isolator (one worker image) per distinct pair of {@link #maxHeapMebibytes} and {@link
- * #jvmOptions} serves the whole test run, and is closed when the run ends.
+ * One isolator (one worker image) per distinct combination of {@link #maxHeapMebibytes}, {@link
+ * #jvmOptions} and the sandbox settings serves the whole test run, and is closed when the run ends.
+ *
+ * <h2>Sandbox</h2>
+ *
+ * {@link #denyNetwork}, {@link #denyExec} and {@link #readOnlyFileSystem} put the child in a {@link
+ * dev.isolate.Sandbox}: a test of a parser fed hostile input can then neither reach the network nor
+ * write outside {@link #writablePaths}. On a kernel that cannot enforce them the test fails, saying
+ * what is missing.
  */
 @Target({ElementType.TYPE, ElementType.METHOD})
 @Retention(RetentionPolicy.RUNTIME)
@@ -88,4 +96,29 @@ public @interface ProcessIsolated {
    * children of such a JVM hang. Default: none.
    */
   String[] jvmOptions() default {};
+
+  /**
+   * Whether the child may not use the network over IPv4 or IPv6 (see {@link
+   * dev.isolate.Sandbox.Builder#denyNetwork}). Default: false.
+   */
+  boolean denyNetwork() default false;
+
+  /**
+   * Whether the child may not start programs (see {@link dev.isolate.Sandbox.Builder#denyExec}).
+   * Default: false.
+   */
+  boolean denyExec() default false;
+
+  /**
+   * Whether the child may write only beneath {@link #writablePaths} (see {@link
+   * dev.isolate.Sandbox.Builder#readOnlyFileSystem}). Default: false.
+   */
+  boolean readOnlyFileSystem() default false;
+
+  /**
+   * With {@link #readOnlyFileSystem}: the directories or files the child may write beneath,
+   * absolute or relative to the working directory, each existing (for example {@code "target"}). A
+   * {@code @TempDir} is outside them unless {@code java.io.tmpdir} is among them. Default: none.
+   */
+  String[] writablePaths() default {};
 }

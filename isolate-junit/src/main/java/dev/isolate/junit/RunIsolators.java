@@ -1,8 +1,10 @@
 package dev.isolate.junit;
 
 import dev.isolate.Isolator;
+import dev.isolate.Sandbox;
 import dev.isolate.junit.IsolationSettings.IsolatorKey;
 import java.io.ObjectInputFilter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -86,8 +88,11 @@ final class RunIsolators implements ExtensionContext.Store.CloseableResource, Au
       if (!key.jvmOptions().isEmpty()) {
         builder.jvmOptions(key.jvmOptions());
       }
+      if (!key.sandbox().none()) {
+        builder.sandbox(sandbox(key.sandbox()));
+      }
       return builder.build();
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | IllegalStateException e) {
       throw new ExtensionConfigurationException(
           "@ProcessIsolated on " + settings.where() + " is refused: " + e.getMessage(), e);
     }
@@ -120,5 +125,19 @@ final class RunIsolators implements ExtensionContext.Store.CloseableResource, Au
     if (failure != null) {
       throw failure;
     }
+  }
+
+  private static Sandbox sandbox(IsolationSettings.SandboxKey key) {
+    Sandbox.Builder sandbox = Sandbox.builder();
+    if (key.denyNetwork()) {
+      sandbox.denyNetwork();
+    }
+    if (key.denyExec()) {
+      sandbox.denyExec();
+    }
+    if (key.readOnlyFileSystem()) {
+      sandbox.readOnlyFileSystem(key.writablePaths().stream().map(Path::of).toArray(Path[]::new));
+    }
+    return sandbox.build();
   }
 }

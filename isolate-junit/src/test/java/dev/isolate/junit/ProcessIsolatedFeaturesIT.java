@@ -266,6 +266,66 @@ class ProcessIsolatedFeaturesIT {
         .hasMessageContaining("UseG1GC");
   }
 
+  /** A test of hostile input: no network, no programs, writes only under {@code target}. */
+  @ProcessIsolated(
+      denyNetwork = true,
+      denyExec = true,
+      readOnlyFileSystem = true,
+      writablePaths = "target")
+  static class SandboxSamples {
+    @Test
+    void cannotStartAProgram() {
+      Assertions.assertThrows(
+          java.io.IOException.class, () -> new ProcessBuilder("true").start().waitFor());
+    }
+
+    @Test
+    void cannotConnect() {
+      Assertions.assertThrows(
+          java.io.IOException.class,
+          () -> new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), 9).close());
+    }
+
+    @Test
+    void writesUnderTargetButNotBesideIt() throws Exception {
+      java.nio.file.Files.writeString(java.nio.file.Path.of("target", "sandbox-sample.txt"), "ok");
+      Assertions.assertThrows(
+          java.nio.file.AccessDeniedException.class,
+          () -> java.nio.file.Files.writeString(java.nio.file.Path.of("sandbox-sample.txt"), "x"));
+    }
+  }
+
+  /** The same test without a sandbox, beside it in the run: its program starts. */
+  @ProcessIsolated
+  static class OpenSamples {
+    @Test
+    void startsAProgram() throws Exception {
+      Assertions.assertEquals(0, new ProcessBuilder("true").start().waitFor());
+    }
+  }
+
+  @ProcessIsolated(writablePaths = "target")
+  static class WritablePathsAloneSamples {
+    @Test
+    void runs() {}
+  }
+
+  @Test
+  void theSandboxSettingsPutTheChildInASandboxOfItsOwnIsolator() {
+    Map<String, TestExecutionResult> sandboxed = results(SandboxSamples.class);
+    Map<String, TestExecutionResult> open = results(OpenSamples.class);
+
+    assertThat(sandboxed).hasSize(3);
+    passed(sandboxed, "cannotStartAProgram()");
+    passed(sandboxed, "cannotConnect()");
+    passed(sandboxed, "writesUnderTargetButNotBesideIt()");
+    passed(open, "startsAProgram()");
+    assertThat(java.nio.file.Path.of("sandbox-sample.txt")).doesNotExist();
+    assertThat(thrown(results(WritablePathsAloneSamples.class), "runs()"))
+        .isInstanceOf(ExtensionConfigurationException.class)
+        .hasMessageContaining("writablePaths without readOnlyFileSystem");
+  }
+
   /** Worker images (children of this JVM) seen while the samples ran. */
   static final Set<Long> WORKERS_SEEN = ConcurrentHashMap.newKeySet();
 
