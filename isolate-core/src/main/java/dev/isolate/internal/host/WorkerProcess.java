@@ -46,12 +46,7 @@ public final class WorkerProcess implements FrameReader.Sink {
   private final Announcements announcements;
 
   private final ClassLearning learning;
-
-  /** The class the worker image said it is initializing ahead, until its next frame. */
-  private volatile String initializing;
-
-  /** Set when a class it initialized ahead broke fork safety: it forks no more children. */
-  private volatile boolean tainted;
+  private final PreloadWatch preloads;
 
   private final CompletableFuture<Integer> ready = new CompletableFuture<>();
   private final WorkerStderr stderr;
@@ -90,6 +85,7 @@ public final class WorkerProcess implements FrameReader.Sink {
       ClassLearning learning) {
     this.process = process;
     this.learning = learning;
+    this.preloads = new PreloadWatch(learning);
     this.announcements = new Announcements(learning);
     this.forwardChildOutput = forwardChildOutput;
     this.maxOutputBytes = settings.maxOutputBytes();
@@ -370,11 +366,12 @@ public final class WorkerProcess implements FrameReader.Sink {
   public void frame(Frame frame) {
     lastFrameAt = System.nanoTime();
     if (frame instanceof WorkerFrame.Preloading preloading) {
-      preloading(preloading);
+      if (preloads.preloading(preloading)) {
+        retire();
+      }
       return;
     }
-    // Any other frame: the class it was initializing ahead returned.
-    initializing = null;
+    preloads.otherFrame();
     boolean last = frame instanceof WorkerFrame.Exited || frame instanceof WorkerFrame.Failed;
     InFlightCall call = last ? inFlight.remove(frame.callId()) : inFlight.get(frame.callId());
     if (call == null) {
@@ -405,34 +402,14 @@ public final class WorkerProcess implements FrameReader.Sink {
     }
   }
 
-  /**
-   * The worker image initializes a class ahead, or refused one that broke fork safety: then it
-   * forks no more, and is retired; its successor never initializes that class ahead.
-   */
-  private void preloading(WorkerFrame.Preloading preloading) {
-    if (preloading.refusal().isEmpty()) {
-      initializing = preloading.className();
-      return;
-    }
-    initializing = null;
-    tainted = true;
-    learning.refused(preloading.className(), preloading.refusal());
-    retire();
-  }
-
   /** Whether a class it initialized ahead broke fork safety. */
   public boolean tainted() {
-    return tainted;
+    return preloads.tainted();
   }
 
   @Override
   public void ended(String why) {
-    String stuckIn = initializing;
-    if (stuckIn != null) {
-      learning.refused(
-          stuckIn,
-          "did not return: the worker image died or stopped answering while it initialized it");
-    }
+    preloads.ended();
     // Read before dead is set: a caller that sees the worker dead may close it, and a worker that
     // died on its own must not be described as stopped.
     boolean stoppedByClose = stopRequested;

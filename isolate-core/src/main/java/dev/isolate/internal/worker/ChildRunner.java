@@ -57,11 +57,12 @@ final class ChildRunner {
     return loaders;
   }
 
-  /** Set once after warm-up: the files a new child must stop sharing with the worker image. */
+  /** Set once before warm-up, if the isolator has a sandbox: every child enters it. */
   void sandbox(ChildSandbox sandbox) {
     setup.sandbox(sandbox);
   }
 
+  /** Set after warm-up and each preloading: the files a new child must stop sharing. */
   void shareFiles(SharedFiles files) {
     setup.shareFiles(files);
   }

@@ -148,17 +148,7 @@ final class ChildSetup {
    * system calls.
    */
   private long addressSpaceBytes() throws SyscallException {
-    int fd = syscalls.open("/proc/self/status", Syscalls.O_RDONLY | Syscalls.O_CLOEXEC);
-    int length = 0;
-    try {
-      int n;
-      while (length < buffer.capacity()
-          && (n = syscalls.read(fd, buffer, length, buffer.capacity() - length)) > 0) {
-        length += n;
-      }
-    } finally {
-      syscalls.close(fd);
-    }
+    int length = ProcFile.read(syscalls, "/proc/self/status", buffer);
     byte[] text = new byte[length];
     buffer.get(0, text, 0, length);
     int at = indexOf(text, VM_SIZE);

@@ -59,17 +59,7 @@ final class PageTables {
   }
 
   private int read() throws SyscallException {
-    int fd = syscalls.open("/proc/self/maps", Syscalls.O_RDONLY | Syscalls.O_CLOEXEC);
-    int length = 0;
-    try {
-      int n;
-      while (length < MAPS_BYTES
-          && (n = syscalls.read(fd, buffer, length, MAPS_BYTES - length)) > 0) {
-        length += n;
-      }
-    } finally {
-      syscalls.close(fd);
-    }
+    int length = ProcFile.read(syscalls, "/proc/self/maps", buffer);
     buffer.get(0, maps, 0, length);
     return length;
   }

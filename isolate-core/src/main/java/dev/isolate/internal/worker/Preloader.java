@@ -4,13 +4,11 @@ import dev.isolate.internal.boot.ExitHook;
 import dev.isolate.internal.wire.Frame;
 import dev.isolate.internal.wire.WorkerFrame;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -27,12 +25,6 @@ import java.util.Queue;
  * replaces it. Output an initializer printed is flushed, so that no child inherits it buffered.
  */
 final class Preloader {
-  /**
-   * What the descriptor listing's own descriptor is open on. Not from {@code ProcessHandle}, whose
-   * cached pid every child would inherit.
-   */
-  private static final String LISTING = listingTarget();
-
   /**
    * Generators whose state a fork would copy, and that the worker image has not initialized itself.
    * Not here: {@code Random} and {@code SecureRandom}, initialized already, so that a {@code static
@@ -170,7 +162,8 @@ final class Preloader {
    */
   private record Fingerprint(int threads, Map<Integer, String> descriptors, int hooks) {
     static Fingerprint now() {
-      return new Fingerprint(countThreads(), listDescriptors(), ExitHook.shutdownHooks());
+      return new Fingerprint(
+          countThreads(), SharedFiles.openDescriptors(), ExitHook.shutdownHooks());
     }
 
     /**
@@ -211,38 +204,6 @@ final class Preloader {
       return Integer.parseInt(fields[17]);
     } catch (IOException | RuntimeException e) {
       throw new IllegalStateException("cannot read the thread count in /proc/self/stat", e);
-    }
-  }
-
-  /**
-   * This process's descriptors and what each is open on, but the listing's own (whose number the
-   * next file opened may take).
-   */
-  private static Map<Integer, String> listDescriptors() {
-    Map<Integer, String> descriptors = new HashMap<>();
-    Path directory = Path.of("/proc/self/fd");
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
-      for (Path entry : entries) {
-        try {
-          String target = Files.readSymbolicLink(entry).toString();
-          if (!target.equals(LISTING)) {
-            descriptors.put(Integer.parseInt(entry.getFileName().toString()), target);
-          }
-        } catch (IOException e) {
-          // Closed while listed.
-        }
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot list /proc/self/fd", e);
-    }
-    return descriptors;
-  }
-
-  private static String listingTarget() {
-    try {
-      return Path.of("/proc").resolve(Files.readSymbolicLink(Path.of("/proc/self"))) + "/fd";
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read /proc/self", e);
     }
   }
 }

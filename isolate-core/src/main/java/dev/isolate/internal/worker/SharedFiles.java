@@ -11,7 +11,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The descriptors of the worker image that a fork hands to every child, and what a child does with
@@ -31,6 +33,12 @@ import java.util.List;
  */
 final class SharedFiles {
   private static final int O_ACCMODE = 3;
+
+  /**
+   * What the descriptor listing's own descriptor is open on (this runs in the worker image). Not
+   * from {@code ProcessHandle}, whose cached pid every child would inherit.
+   */
+  private static final String LISTING = listingTarget();
 
   private final int[] fds;
 
@@ -52,29 +60,23 @@ final class SharedFiles {
     List<Integer> fds = new ArrayList<>();
     List<String> paths = new ArrayList<>();
     List<Integer> foreign = new ArrayList<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
-      for (Path entry : entries) {
-        int fd = Integer.parseInt(entry.getFileName().toString());
-        if (fd < 3 || contains(excluded, fd)) {
-          continue;
-        }
-        try {
-          Path target = Files.readSymbolicLink(entry);
-          boolean readOnly = readOnly(fd);
-          if (Files.isRegularFile(target) && readOnly) {
-            fds.add(fd);
-            paths.add(target.toString());
-          } else if (!(readOnly && target.startsWith("/dev/")) && !target.startsWith("/proc/")) {
-            // Under /proc: this scan's own descriptors, closed by the time any child is forked.
-            foreign.add(fd);
-          }
-        } catch (IOException | RuntimeException e) {
-          // The directory stream's own descriptor, or a file closed meanwhile.
-        }
+    for (Map.Entry<Integer, String> open : openDescriptors().entrySet()) {
+      int fd = open.getKey();
+      if (fd < 3 || contains(excluded, fd)) {
+        continue;
       }
-    } catch (IOException e) {
-      throw new IllegalStateException(
-          "cannot list the worker image's open files in /proc/self/fd", e);
+      try {
+        Path target = Path.of(open.getValue());
+        boolean readOnly = readOnly(fd);
+        if (Files.isRegularFile(target) && readOnly) {
+          fds.add(fd);
+          paths.add(target.toString());
+        } else if (!(readOnly && target.startsWith("/dev/")) && !target.startsWith("/proc/")) {
+          foreign.add(fd);
+        }
+      } catch (IOException | RuntimeException e) {
+        // Closed since it was listed.
+      }
     }
     ByteArrayOutputStream encoded = new ByteArrayOutputStream();
     int[] offsets = new int[paths.size()];
@@ -90,6 +92,37 @@ final class SharedFiles {
         pathBuffer,
         offsets,
         foreign.stream().mapToInt(Integer::intValue).toArray());
+  }
+
+  /**
+   * This process's descriptors and what each is open on, but the listing's own (whose number the
+   * next file opened may take).
+   */
+  static Map<Integer, String> openDescriptors() {
+    Map<Integer, String> descriptors = new HashMap<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+      for (Path entry : entries) {
+        try {
+          String target = Files.readSymbolicLink(entry).toString();
+          if (!target.equals(LISTING)) {
+            descriptors.put(Integer.parseInt(entry.getFileName().toString()), target);
+          }
+        } catch (IOException e) {
+          // Closed while listed.
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot list this process's open files in /proc/self/fd", e);
+    }
+    return descriptors;
+  }
+
+  private static String listingTarget() {
+    try {
+      return Path.of("/proc").resolve(Files.readSymbolicLink(Path.of("/proc/self"))) + "/fd";
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read /proc/self", e);
+    }
   }
 
   static boolean readOnly(int fd) throws IOException {

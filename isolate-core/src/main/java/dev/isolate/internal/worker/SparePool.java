@@ -26,10 +26,13 @@ final class SparePool {
 
   private final Syscalls syscalls;
   private final int size;
-  private boolean stopped;
   private final long setupLimitNanos;
   private final List<Child> children;
   private final Forker forker;
+
+  /** Set when the worker image is no longer fork-safe: no spare is forked again. */
+  private boolean stopped;
+
   private final Reaper reaper;
   private final ProtocolOut out;
   private final NativeBuffer buffer;

@@ -163,7 +163,7 @@ public final class Zygote implements RequestIntake.Handler {
     }
     for (Child child : children) {
       // A child that closed its pipes has done its work and is only waiting to be reaped.
-      if (!child.spare() && !child.done && !child.pipesClosed()) {
+      if (child.busy()) {
         return;
       }
     }
@@ -287,14 +287,10 @@ public final class Zygote implements RequestIntake.Handler {
   @Override
   public void call(
       long callId, CallLimits limits, byte[] bytes, int payloadOffset, int payloadLength) {
-    if (preloader.tainted()) {
-      // Forking now could hand a child a lock a thread the initializer started holds, and more.
-      out.send(new WorkerFrame.Failed(callId, WorkerStep.NOT_FORK_SAFE, 0, 0, false, 0, 0));
-      return;
-    }
     // What this call's child would have loaded itself, loaded here once for it and those after.
     preloadIfIdle();
     if (preloader.tainted()) {
+      // Forking now could hand a child a lock a thread the initializer started holds, and more.
       out.send(new WorkerFrame.Failed(callId, WorkerStep.NOT_FORK_SAFE, 0, 0, false, 0, 0));
       return;
     }
