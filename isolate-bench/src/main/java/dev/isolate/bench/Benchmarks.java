@@ -10,15 +10,9 @@ import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Predicate;
 
 /**
@@ -47,7 +41,6 @@ public final class Benchmarks {
   private static final int IN_PROCESS_WARM_UP_CALLS = 100_000;
 
   private static final int FRESH_JVM_WARM_UP_CALLS = 2;
-  private static final int CALLER_THREADS_MANY = 4;
 
   /**
    * The pause before each call of the paced runs: an isolator that is not saturated, as most are,
@@ -88,13 +81,15 @@ public final class Benchmarks {
             settings.calls() * IN_PROCESS_CALLS_PER_ISOLATED_CALL,
             isTrivialResult,
             "in-process trivial call");
-    IsolatedRun poolOff = isolatedRun("pool off", Isolator.builder().preforkedChildren(0));
-    IsolatedRun poolOn = isolatedRun("pool on", Isolator.builder());
+    IsolatedRun poolOff =
+        IsolatedRun.measure(settings, "pool off", Isolator.builder().preforkedChildren(0));
+    IsolatedRun poolOn = IsolatedRun.measure(settings, "pool on", Isolator.builder());
     IsolatedRun sandboxed;
     Path writable = Files.createTempDirectory("isolate-bench-sandbox");
     try {
       sandboxed =
-          isolatedRun(
+          IsolatedRun.measure(
+              settings,
               "pool on, sandboxed",
               Isolator.builder()
                   .sandbox(
@@ -297,7 +292,7 @@ public final class Benchmarks {
                 + " loop for %s s after %s s of warm-up; the rate counts until the last call in"
                 + " flight has returned.",
             trimmed(settings.seconds()),
-            trimmed(warmUpSeconds())),
+            trimmed(IsolatedRun.warmUpSeconds(settings))),
         throughput);
 
     double megabytes = Workloads.BIG_RESULT_BYTES / 1e6;
@@ -369,51 +364,8 @@ public final class Benchmarks {
     return out.toString();
   }
 
-  /**
-   * The trivial-call latency (back to back, and paced), worker RSS and throughput of one isolator
-   * configuration.
-   */
   private static final String SANDBOXED =
       "isolated, pool on, sandboxed (`denyNetwork`, `readOnlyFileSystem`, `denyExec`)";
-
-  private record IsolatedRun(
-      Samples trivial,
-      Samples paced,
-      long workerRssBytes,
-      Throughput oneThread,
-      Throughput manyThreads) {}
-
-  private IsolatedRun isolatedRun(String name, Isolator.Builder builder) throws Exception {
-    Set<Long> before = Processes.workerPids();
-    try (Isolator isolator = builder.build()) {
-      Samples samples =
-          Timing.time(
-              () -> isolator.execute(trivial),
-              settings.warmUpCalls(),
-              settings.calls(),
-              isTrivialResult,
-              "isolated trivial call, " + name);
-      // The newest: an isolator may have replaced its worker image (one that learned a class
-      // whose initializer broke fork safety), and the old one exits only once idle.
-      long worker =
-          Processes.newestWorker(pid -> !before.contains(pid))
-              .orElseThrow(
-                  () ->
-                      new IllegalStateException(
-                          "no new worker image among this JVM's children after the calls " + name));
-      long rss = Processes.rssBytes(worker);
-      Samples paced =
-          Timing.timePaced(
-              () -> isolator.execute(trivial),
-              settings.calls(),
-              PACE_MILLIS,
-              isTrivialResult,
-              "paced call, " + name);
-      Throughput one = throughput(isolator, 1);
-      Throughput many = throughput(isolator, CALLER_THREADS_MANY);
-      return new IsolatedRun(samples, paced, rss, one, many);
-    }
-  }
 
   private static boolean isBigResult(byte[] result) {
     int length = Workloads.BIG_RESULT_BYTES;
@@ -421,43 +373,6 @@ public final class Benchmarks {
         && result[0] == 1
         && result[length / 2] == 2
         && result[length - 1] == 3;
-  }
-
-  private double warmUpSeconds() {
-    return settings.seconds() / 3;
-  }
-
-  private Throughput throughput(Isolator isolator, int threads) throws Exception {
-    callsFor(isolator, threads, (long) (warmUpSeconds() * 1e9));
-    long nanos = (long) (settings.seconds() * 1e9);
-    long start = System.nanoTime();
-    long calls = callsFor(isolator, threads, nanos);
-    return new Throughput(threads, calls, System.nanoTime() - start);
-  }
-
-  /** Calls made by {@code threads} threads, each calling until {@code nanos} have passed. */
-  private long callsFor(Isolator isolator, int threads, long nanos) throws Exception {
-    ExecutorService callers = Executors.newFixedThreadPool(threads);
-    try {
-      long deadline = System.nanoTime() + nanos;
-      Callable<Long> loop =
-          () -> {
-            long calls = 0;
-            do {
-              Timing.check(
-                  isolator.execute(trivial), isTrivialResult, "isolated trivial call under load");
-              calls++;
-            } while (System.nanoTime() - deadline < 0);
-            return calls;
-          };
-      long total = 0;
-      for (Future<Long> calls : callers.invokeAll(Collections.nCopies(threads, loop))) {
-        total += calls.get();
-      }
-      return total;
-    } finally {
-      callers.shutdownNow();
-    }
   }
 
   /** Seconds with at most two decimals and no trailing zeros: 3, 0.3, 0.1. */
